@@ -1,0 +1,24 @@
+//! Zonmart's domain: entities, value objects and the rules that hold whatever
+//! the transport or the storage.
+//!
+//! Every value object validates in its constructor, so a `Username` or a
+//! `Version` that exists is valid. Nothing here does I/O, is async, or knows
+//! about HTTP or SQL.
+
+pub mod actor;
+pub mod ids;
+pub mod page;
+pub mod text;
+pub mod user;
+pub mod validation;
+pub mod version;
+
+pub use actor::{Actor, Role};
+pub use ids::{InvalidId, UserId};
+pub use page::{Cursor, Limit, Page, PageRequest};
+pub use user::{Address, Email, FullName, NewUser, Password, PasswordHash, User, UserChanges, Username};
+pub use validation::{FieldError, ValidationErrors};
+pub use version::{Version, VersionConflict};
+
+/// A point in time, always UTC.
+pub type Timestamp = chrono::DateTime<chrono::Utc>;
