@@ -180,12 +180,12 @@ pub struct NewUser {
     pub password: Password,
     pub full_name: Option<FullName>,
     pub address: Option<Address>,
-    pub role: Role,
 }
 
 impl NewUser {
-    /// The stored user this becomes, at version 1.
-    pub fn into_user(self, id: UserId, password_hash: PasswordHash, now: Timestamp) -> User {
+    /// The stored user this becomes, at version 1, with the role the use
+    /// case decided (self-registration is always `Customer`).
+    pub fn into_user(self, id: UserId, role: Role, password_hash: PasswordHash, now: Timestamp) -> User {
         User {
             id,
             username: self.username,
@@ -298,9 +298,8 @@ mod tests {
             password: Password::parse("correct horse").unwrap(),
             full_name: None,
             address: Some(Address::parse("1 Main St").unwrap()),
-            role: Role::Customer,
         }
-        .into_user(UserId::from_ulid(Ulid::from_parts(1, 1)), PasswordHash::new("h".into()), t0)
+        .into_user(UserId::from_ulid(Ulid::from_parts(1, 1)), Role::Customer, PasswordHash::new("h".into()), t0)
     }
 
     #[test]
