@@ -192,7 +192,7 @@ impl NewUser {
             email: self.email,
             full_name: self.full_name,
             address: self.address,
-            role: self.role,
+            role,
             disabled: false,
             password_hash,
             version: Version::INITIAL,
