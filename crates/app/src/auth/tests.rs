@@ -1,0 +1,174 @@
+use std::sync::Arc;
+
+use chrono::Duration;
+use mockall::predicate::eq;
+use zonmart_domain::{Password, Role, Username};
+use zonmart_ports::{AccessClaims, MockTokenIssuer, MockUserRepository, RepoError, TokenError};
+
+use super::{AuthService, ACCESS_TOKEN_TTL};
+use crate::test_support::*;
+use crate::AppError;
+
+fn service(users: MockUserRepository, tokens: MockTokenIssuer) -> AuthService {
+    AuthService::new(Arc::new(users), Arc::new(fake_hasher()), Arc::new(tokens), clock_at(t0()), ids_from(99))
+}
+
+/// A token issuer whose tokens are `token:<user id>` and that verifies them back.
+fn echo_tokens() -> MockTokenIssuer {
+    let mut tokens = MockTokenIssuer::new();
+    tokens.expect_issue().returning(|c| Ok(format!("token:{}", c.user_id)));
+    tokens
+}
+
+fn repo_finding(login: &'static str, user: Option<zonmart_domain::User>) -> MockUserRepository {
+    let mut repo = MockUserRepository::new();
+    repo.expect_find_by_login().with(eq(login)).returning(move |_| Ok(user.clone()));
+    repo
+}
+
+#[tokio::test]
+async fn the_right_password_gets_a_fifteen_minute_access_token() {
+    let user = stored_user(1, Role::Customer);
+    let mut tokens = MockTokenIssuer::new();
+    tokens
+        .expect_issue()
+        .withf(|c| {
+            c.user_id == user_id(1) && c.role == Role::Customer && c.expires_at - c.issued_at == ACCESS_TOKEN_TTL
+        })
+        .returning(|_| Ok("signed".into()));
+
+    let issued = service(repo_finding("user1", Some(user)), tokens).login("user1", "correct horse").await.unwrap();
+
+    assert_eq!(issued.access_token, "signed");
+    assert_eq!(issued.expires_in, 900);
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_unauthorized() {
+    let user = stored_user(1, Role::Customer);
+    let err = service(repo_finding("user1", Some(user)), echo_tokens()).login("user1", "wrong").await.unwrap_err();
+    assert_eq!(err, AppError::Unauthorized);
+}
+
+#[tokio::test]
+async fn an_unknown_user_is_unauthorized_after_verifying_a_dummy_hash() {
+    let mut hasher = fake_hasher();
+    hasher.checkpoint();
+    hasher.expect_dummy_hash().times(1).returning(|| zonmart_domain::PasswordHash::new("dummy".into()));
+    hasher.expect_verify().times(1).returning(|_, _| Ok(false));
+    let service = AuthService::new(
+        Arc::new(repo_finding("ghost", None)),
+        Arc::new(hasher),
+        Arc::new(echo_tokens()),
+        clock_at(t0()),
+        ids_from(1),
+    );
+
+    assert_eq!(service.login("ghost", "whatever1").await.unwrap_err(), AppError::Unauthorized);
+}
+
+#[tokio::test]
+async fn a_disabled_user_cannot_log_in_even_with_the_right_password() {
+    let mut user = stored_user(1, Role::Customer);
+    user.disabled = true;
+    let err =
+        service(repo_finding("user1", Some(user)), echo_tokens()).login("user1", "correct horse").await.unwrap_err();
+    assert_eq!(err, AppError::Unauthorized);
+}
+
+fn claims_for(n: u64, role: Role) -> AccessClaims {
+    AccessClaims {
+        user_id: user_id(n),
+        role,
+        issued_at: t0(),
+        expires_at: t0() + Duration::minutes(15),
+        token_id: ulid::Ulid::from_parts(5, 5),
+    }
+}
+
+#[tokio::test]
+async fn a_valid_token_of_an_existing_user_authenticates_with_their_current_role() {
+    let mut tokens = MockTokenIssuer::new();
+    // The token still says customer; the user was promoted since.
+    tokens.expect_verify().with(eq("tok"), eq(t0())).returning(|_, _| Ok(claims_for(1, Role::Customer)));
+    let mut repo = MockUserRepository::new();
+    repo.expect_find().with(eq(user_id(1))).returning(|_| Ok(Some(stored_user(1, Role::Admin))));
+
+    let actor = service(repo, tokens).authenticate("tok").await.unwrap();
+
+    assert_eq!(actor, admin(1));
+}
+
+#[tokio::test]
+async fn an_expired_or_invalid_token_is_unauthorized() {
+    let mut tokens = MockTokenIssuer::new();
+    tokens.expect_verify().with(eq("old"), eq(t0())).returning(|_, _| Err(TokenError::Expired));
+    tokens.expect_verify().with(eq("bad"), eq(t0())).returning(|_, _| Err(TokenError::Invalid));
+    let service = service(MockUserRepository::new(), tokens);
+
+    assert_eq!(service.authenticate("old").await.unwrap_err(), AppError::Unauthorized);
+    assert_eq!(service.authenticate("bad").await.unwrap_err(), AppError::Unauthorized);
+}
+
+#[tokio::test]
+async fn a_token_of_a_deleted_or_disabled_user_is_unauthorized() {
+    let mut tokens = MockTokenIssuer::new();
+    tokens.expect_verify().returning(|t, _| Ok(claims_for(if t == "deleted" { 1 } else { 2 }, Role::Customer)));
+    let mut repo = MockUserRepository::new();
+    repo.expect_find().with(eq(user_id(1))).returning(|_| Ok(None));
+    repo.expect_find().with(eq(user_id(2))).returning(|_| {
+        let mut u = stored_user(2, Role::Customer);
+        u.disabled = true;
+        Ok(Some(u))
+    });
+    let service = service(repo, tokens);
+
+    assert_eq!(service.authenticate("deleted").await.unwrap_err(), AppError::Unauthorized);
+    assert_eq!(service.authenticate("disabled").await.unwrap_err(), AppError::Unauthorized);
+}
+
+#[tokio::test]
+async fn the_first_admin_is_created_once() {
+    let mut repo = MockUserRepository::new();
+    repo.expect_find_by_login().with(eq("root")).returning(|_| Ok(None));
+    repo.expect_insert()
+        .withf(|u| u.role == Role::Admin && u.username.as_str() == "root")
+        .times(1)
+        .returning(|_| Ok(()));
+
+    let created = service(repo, echo_tokens())
+        .ensure_admin(Username::parse("root").unwrap(), Password::parse("admin password").unwrap())
+        .await
+        .unwrap();
+
+    assert!(created);
+}
+
+#[tokio::test]
+async fn an_existing_user_of_the_admin_name_is_left_alone() {
+    let mut repo = MockUserRepository::new();
+    repo.expect_find_by_login().returning(|_| Ok(Some(stored_user(1, Role::Customer))));
+    repo.expect_insert().times(0);
+    repo.expect_update().times(0);
+
+    let created = service(repo, echo_tokens())
+        .ensure_admin(Username::parse("user1").unwrap(), Password::parse("admin password").unwrap())
+        .await
+        .unwrap();
+
+    assert!(!created);
+}
+
+#[tokio::test]
+async fn losing_the_first_admin_race_to_another_instance_is_fine() {
+    let mut repo = MockUserRepository::new();
+    repo.expect_find_by_login().returning(|_| Ok(None));
+    repo.expect_insert().returning(|_| Err(RepoError::Duplicate { field: "username".into() }));
+
+    let created = service(repo, echo_tokens())
+        .ensure_admin(Username::parse("root").unwrap(), Password::parse("admin password").unwrap())
+        .await
+        .unwrap();
+
+    assert!(!created);
+}

@@ -1,0 +1,72 @@
+//! The one error type every use case answers with. The api crate maps each
+//! variant to exactly one problem document.
+
+use thiserror::Error;
+use zonmart_domain::{ValidationErrors, Version, VersionConflict};
+use zonmart_ports::{HashError, RepoError, TokenError};
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum AppError {
+    #[error("invalid input: {0}")]
+    Validation(ValidationErrors),
+    /// Absent, or not visible to the caller (another customer's record).
+    #[error("not found")]
+    NotFound,
+    #[error("version conflict: current version is {current}")]
+    VersionConflict { current: Version },
+    #[error("{field} is already taken")]
+    Duplicate { field: String },
+    /// Missing, wrong or expired credentials.
+    #[error("unauthorized")]
+    Unauthorized,
+    /// Authenticated, but not allowed to do this.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error("the store is unavailable")]
+    Unavailable,
+    /// A bug or broken invariant: logged in full, shown to nobody.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn validation(field: &str, message: &str) -> Self {
+        AppError::Validation(ValidationErrors::single(field, message))
+    }
+}
+
+impl From<RepoError> for AppError {
+    fn from(e: RepoError) -> Self {
+        match e {
+            RepoError::NotFound => AppError::NotFound,
+            RepoError::VersionConflict { current } => AppError::VersionConflict { current },
+            RepoError::Duplicate { field } => AppError::Duplicate { field },
+            RepoError::Unavailable(detail) => {
+                tracing::warn!(%detail, "store unavailable");
+                AppError::Unavailable
+            }
+            RepoError::Internal(detail) => AppError::Internal(detail),
+        }
+    }
+}
+
+impl From<VersionConflict> for AppError {
+    fn from(e: VersionConflict) -> Self {
+        AppError::VersionConflict { current: e.current }
+    }
+}
+
+impl From<HashError> for AppError {
+    fn from(e: HashError) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
+impl From<TokenError> for AppError {
+    fn from(e: TokenError) -> Self {
+        match e {
+            TokenError::Invalid | TokenError::Expired => AppError::Unauthorized,
+            TokenError::Signing(detail) => AppError::Internal(detail),
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! Fixtures shared by the use-case tests: fixed times, sample users, and
+//! port mocks that behave like simple, honest implementations.
+
+use std::sync::Arc;
+
+use chrono::TimeZone;
+use ulid::Ulid;
+use zonmart_domain::{Actor, Email, NewUser, Password, PasswordHash, Role, Timestamp, User, UserId, Username};
+use zonmart_ports::{MockClock, MockIdGenerator, MockPasswordHasher};
+
+pub fn t0() -> Timestamp {
+    chrono::Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap()
+}
+
+pub fn user_id(n: u64) -> UserId {
+    UserId::from_ulid(Ulid::from_parts(n, 0))
+}
+
+pub fn new_user(name: &str) -> NewUser {
+    NewUser {
+        username: Username::parse(name).unwrap(),
+        email: Some(Email::parse(&format!("{name}@example.com")).unwrap()),
+        password: Password::parse("correct horse").unwrap(),
+        full_name: None,
+        address: None,
+    }
+}
+
+/// A stored user with id `n`, password "correct horse" (hash `hash:correct horse`).
+pub fn stored_user(n: u64, role: Role) -> User {
+    new_user(&format!("user{n}")).into_user(user_id(n), role, PasswordHash::new("hash:correct horse".into()), t0())
+}
+
+pub fn customer(n: u64) -> Actor {
+    Actor { user_id: user_id(n), role: Role::Customer }
+}
+
+pub fn admin(n: u64) -> Actor {
+    Actor { user_id: user_id(n), role: Role::Admin }
+}
+
+/// A clock stopped at `at`.
+pub fn clock_at(at: Timestamp) -> Arc<MockClock> {
+    let mut clock = MockClock::new();
+    clock.expect_now().return_const(at);
+    Arc::new(clock)
+}
+
+pub fn ids_from(n: u64) -> Arc<MockIdGenerator> {
+    let mut ids = MockIdGenerator::new();
+    ids.expect_generate().return_const(Ulid::from_parts(n, 0));
+    Arc::new(ids)
+}
+
+/// A transparent "hasher": `hash:<password>`, verified by comparison.
+pub fn fake_hasher() -> MockPasswordHasher {
+    let mut hasher = MockPasswordHasher::new();
+    hasher.expect_hash().returning(|p| Ok(PasswordHash::new(format!("hash:{}", p.expose()))));
+    hasher.expect_verify().returning(|candidate, hash| Ok(hash.as_str() == format!("hash:{candidate}")));
+    hasher.expect_dummy_hash().returning(|| PasswordHash::new("hash:\u{0}dummy".into()));
+    hasher
+}
