@@ -7,6 +7,7 @@ pub mod clock;
 pub mod health;
 pub mod ids;
 pub mod password;
+pub mod refresh_tokens;
 pub mod repo_error;
 pub mod token;
 pub mod user_repository;
@@ -15,12 +16,18 @@ pub use clock::Clock;
 pub use health::StoreHealth;
 pub use ids::IdGenerator;
 pub use password::{HashError, PasswordHasher};
+pub use refresh_tokens::{Consumed, RefreshToken, RefreshTokenStore, SecretGenerator};
 pub use repo_error::RepoError;
 pub use token::{AccessClaims, TokenError, TokenIssuer};
 pub use user_repository::{UserFilter, UserRepository};
 
 #[cfg(feature = "mock")]
 pub use {
-    clock::MockClock, health::MockStoreHealth, ids::MockIdGenerator, password::MockPasswordHasher,
-    token::MockTokenIssuer, user_repository::MockUserRepository,
+    clock::MockClock,
+    health::MockStoreHealth,
+    ids::MockIdGenerator,
+    password::MockPasswordHasher,
+    refresh_tokens::{MockRefreshTokenStore, MockSecretGenerator},
+    token::MockTokenIssuer,
+    user_repository::MockUserRepository,
 };

@@ -1,11 +1,16 @@
-//! Authentication use cases: logging in, turning a bearer token back into an
-//! [`Actor`], and bootstrapping the first admin.
+//! Authentication use cases: logging in, rotating refresh tokens (with reuse
+//! detection), logging out, turning a bearer token back into an [`Actor`],
+//! and bootstrapping the first admin.
 
 use std::sync::Arc;
 
 use chrono::Duration;
+use ulid::Ulid;
 use zonmart_domain::{Actor, NewUser, Password, Role, User, UserId, Username};
-use zonmart_ports::{AccessClaims, Clock, IdGenerator, PasswordHasher, TokenIssuer, UserRepository};
+use zonmart_ports::{
+    AccessClaims, Clock, Consumed, IdGenerator, PasswordHasher, RefreshToken, RefreshTokenStore, SecretGenerator,
+    TokenIssuer, UserRepository,
+};
 
 use crate::AppError;
 
@@ -15,12 +20,30 @@ mod tests;
 /// How long an access token lives.
 pub const ACCESS_TOKEN_TTL: Duration = Duration::minutes(15);
 
-/// What a successful login hands out.
+/// How long a refresh token lives (each refresh hands out a new one).
+pub const REFRESH_TOKEN_TTL: Duration = Duration::days(14);
+
+/// What a successful login or refresh hands out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoginTokens {
     pub access_token: String,
     /// Seconds until the access token expires.
     pub expires_in: i64,
+    pub refresh_token: String,
+    /// Seconds until the refresh token expires.
+    pub refresh_expires_in: i64,
+}
+
+/// The ports authentication needs.
+#[derive(Clone)]
+pub struct AuthPorts {
+    pub users: Arc<dyn UserRepository>,
+    pub hasher: Arc<dyn PasswordHasher>,
+    pub tokens: Arc<dyn TokenIssuer>,
+    pub refresh_tokens: Arc<dyn RefreshTokenStore>,
+    pub secrets: Arc<dyn SecretGenerator>,
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn IdGenerator>,
 }
 
 #[derive(Clone)]
@@ -28,19 +51,16 @@ pub struct AuthService {
     users: Arc<dyn UserRepository>,
     hasher: Arc<dyn PasswordHasher>,
     tokens: Arc<dyn TokenIssuer>,
+    refresh_tokens: Arc<dyn RefreshTokenStore>,
+    secrets: Arc<dyn SecretGenerator>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
 }
 
 impl AuthService {
-    pub fn new(
-        users: Arc<dyn UserRepository>,
-        hasher: Arc<dyn PasswordHasher>,
-        tokens: Arc<dyn TokenIssuer>,
-        clock: Arc<dyn Clock>,
-        ids: Arc<dyn IdGenerator>,
-    ) -> Self {
-        Self { users, hasher, tokens, clock, ids }
+    pub fn new(ports: AuthPorts) -> Self {
+        let AuthPorts { users, hasher, tokens, refresh_tokens, secrets, clock, ids } = ports;
+        Self { users, hasher, tokens, refresh_tokens, secrets, clock, ids }
     }
 
     /// Checks a username (or e-mail) and password. An unknown user, a wrong
@@ -54,12 +74,14 @@ impl AuthService {
         };
         let password_ok = self.hasher.verify(password, &hash).await?;
         match user {
-            Some(user) if password_ok && !user.disabled => self.issue_for(&user),
+            // A login starts a new refresh-token family.
+            Some(user) if password_ok && !user.disabled => self.issue_for(&user, self.ids.generate()).await,
             _ => Err(AppError::Unauthorized),
         }
     }
 
-    fn issue_for(&self, user: &User) -> Result<LoginTokens, AppError> {
+    /// A new access token and a new refresh token in `family_id`.
+    async fn issue_for(&self, user: &User, family_id: Ulid) -> Result<LoginTokens, AppError> {
         let now = self.clock.now();
         let claims = AccessClaims {
             user_id: user.id,
@@ -69,7 +91,56 @@ impl AuthService {
             token_id: self.ids.generate(),
         };
         let access_token = self.tokens.issue(&claims)?;
-        Ok(LoginTokens { access_token, expires_in: ACCESS_TOKEN_TTL.num_seconds() })
+        let refresh_token = self.secrets.secret();
+        let record = RefreshToken {
+            id: self.ids.generate(),
+            family_id,
+            user_id: user.id,
+            created_at: now,
+            expires_at: now + REFRESH_TOKEN_TTL,
+        };
+        self.refresh_tokens.insert(&refresh_token, &record).await?;
+        Ok(LoginTokens {
+            access_token,
+            expires_in: ACCESS_TOKEN_TTL.num_seconds(),
+            refresh_token,
+            refresh_expires_in: REFRESH_TOKEN_TTL.num_seconds(),
+        })
+    }
+
+    /// Trades a live refresh token for a new pair; the old one is used up.
+    /// Presenting a used or revoked one is treated as theft: its whole
+    /// family is revoked, so the thief's and the victim's tokens both die.
+    pub async fn refresh(&self, secret: &str) -> Result<LoginTokens, AppError> {
+        let now = self.clock.now();
+        match self.refresh_tokens.consume(secret, now).await? {
+            Consumed::Live(token) => match self.users.find(token.user_id).await? {
+                Some(user) if !user.disabled => self.issue_for(&user, token.family_id).await,
+                _ => {
+                    self.refresh_tokens.revoke_family(token.family_id, now).await?;
+                    Err(AppError::Unauthorized)
+                }
+            },
+            Consumed::Spent(token) => {
+                tracing::warn!(user_id = %token.user_id, family = %token.family_id, "refresh token reused: family revoked");
+                self.refresh_tokens.revoke_family(token.family_id, now).await?;
+                Err(AppError::Unauthorized)
+            }
+            Consumed::Expired | Consumed::Unknown => Err(AppError::Unauthorized),
+        }
+    }
+
+    /// Revokes the family of a refresh token: the refresh token is the
+    /// credential. An unknown one is `Unauthorized`.
+    pub async fn logout(&self, secret: &str) -> Result<(), AppError> {
+        let token = self.refresh_tokens.find(secret).await?.ok_or(AppError::Unauthorized)?;
+        self.refresh_tokens.revoke_family(token.family_id, self.clock.now()).await?;
+        Ok(())
+    }
+
+    /// Deletes expired refresh tokens; returns how many.
+    pub async fn purge_expired_tokens(&self) -> Result<u64, AppError> {
+        Ok(self.refresh_tokens.purge_expired(self.clock.now()).await?)
     }
 
     /// The actor behind a bearer token. The token must be valid now and its

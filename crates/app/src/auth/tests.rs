@@ -3,14 +3,42 @@ use std::sync::Arc;
 use chrono::Duration;
 use mockall::predicate::eq;
 use zonmart_domain::{Password, Role, Username};
-use zonmart_ports::{AccessClaims, MockTokenIssuer, MockUserRepository, RepoError, TokenError};
+use zonmart_ports::{
+    AccessClaims, Consumed, MockRefreshTokenStore, MockSecretGenerator, MockTokenIssuer, MockUserRepository,
+    RefreshToken, RepoError, TokenError,
+};
 
-use super::{AuthService, ACCESS_TOKEN_TTL};
+use super::{AuthPorts, AuthService, ACCESS_TOKEN_TTL, REFRESH_TOKEN_TTL};
 use crate::test_support::*;
 use crate::AppError;
 
+fn secrets() -> Arc<MockSecretGenerator> {
+    let mut secrets = MockSecretGenerator::new();
+    secrets.expect_secret().return_const("fresh-secret".to_string());
+    Arc::new(secrets)
+}
+
+/// A refresh-token store that accepts new tokens.
+fn accepting_store() -> MockRefreshTokenStore {
+    let mut store = MockRefreshTokenStore::new();
+    store.expect_insert().returning(|_, _| Ok(()));
+    store
+}
+
+fn service_with(users: MockUserRepository, tokens: MockTokenIssuer, store: MockRefreshTokenStore) -> AuthService {
+    AuthService::new(AuthPorts {
+        users: Arc::new(users),
+        hasher: Arc::new(fake_hasher()),
+        tokens: Arc::new(tokens),
+        refresh_tokens: Arc::new(store),
+        secrets: secrets(),
+        clock: clock_at(t0()),
+        ids: ids_from(99),
+    })
+}
+
 fn service(users: MockUserRepository, tokens: MockTokenIssuer) -> AuthService {
-    AuthService::new(Arc::new(users), Arc::new(fake_hasher()), Arc::new(tokens), clock_at(t0()), ids_from(99))
+    service_with(users, tokens, accepting_store())
 }
 
 /// A token issuer whose tokens are `token:<user id>` and that verifies them back.
@@ -37,10 +65,22 @@ async fn the_right_password_gets_a_fifteen_minute_access_token() {
         })
         .returning(|_| Ok("signed".into()));
 
-    let issued = service(repo_finding("user1", Some(user)), tokens).login("user1", "correct horse").await.unwrap();
+    let mut store = MockRefreshTokenStore::new();
+    store
+        .expect_insert()
+        .withf(|secret, t| {
+            secret == "fresh-secret" && t.user_id == user_id(1) && t.expires_at == t0() + REFRESH_TOKEN_TTL
+        })
+        .times(1)
+        .returning(|_, _| Ok(()));
+
+    let issued =
+        service_with(repo_finding("user1", Some(user)), tokens, store).login("user1", "correct horse").await.unwrap();
 
     assert_eq!(issued.access_token, "signed");
     assert_eq!(issued.expires_in, 900);
+    assert_eq!(issued.refresh_token, "fresh-secret");
+    assert_eq!(issued.refresh_expires_in, REFRESH_TOKEN_TTL.num_seconds());
 }
 
 #[tokio::test]
@@ -56,13 +96,15 @@ async fn an_unknown_user_is_unauthorized_after_verifying_a_dummy_hash() {
     hasher.checkpoint();
     hasher.expect_dummy_hash().times(1).returning(|| zonmart_domain::PasswordHash::new("dummy".into()));
     hasher.expect_verify().times(1).returning(|_, _| Ok(false));
-    let service = AuthService::new(
-        Arc::new(repo_finding("ghost", None)),
-        Arc::new(hasher),
-        Arc::new(echo_tokens()),
-        clock_at(t0()),
-        ids_from(1),
-    );
+    let service = AuthService::new(AuthPorts {
+        users: Arc::new(repo_finding("ghost", None)),
+        hasher: Arc::new(hasher),
+        tokens: Arc::new(echo_tokens()),
+        refresh_tokens: Arc::new(MockRefreshTokenStore::new()),
+        secrets: secrets(),
+        clock: clock_at(t0()),
+        ids: ids_from(1),
+    });
 
     assert_eq!(service.login("ghost", "whatever1").await.unwrap_err(), AppError::Unauthorized);
 }
@@ -171,4 +213,97 @@ async fn losing_the_first_admin_race_to_another_instance_is_fine() {
         .unwrap();
 
     assert!(!created);
+}
+
+fn stored_refresh(family: u64) -> RefreshToken {
+    RefreshToken {
+        id: ulid::Ulid::from_parts(1, 1),
+        family_id: ulid::Ulid::from_parts(family, 0),
+        user_id: user_id(1),
+        created_at: t0() - Duration::days(1),
+        expires_at: t0() + Duration::days(13),
+    }
+}
+
+fn users_with_user1(disabled: bool) -> MockUserRepository {
+    let mut repo = MockUserRepository::new();
+    repo.expect_find().with(eq(user_id(1))).returning(move |_| {
+        let mut u = stored_user(1, Role::Customer);
+        u.disabled = disabled;
+        Ok(Some(u))
+    });
+    repo
+}
+
+#[tokio::test]
+async fn a_live_refresh_token_is_rotated_within_its_family() {
+    let mut store = MockRefreshTokenStore::new();
+    store.expect_consume().with(eq("old"), eq(t0())).returning(|_, _| Ok(Consumed::Live(stored_refresh(42))));
+    store
+        .expect_insert()
+        .withf(|secret, t| secret == "fresh-secret" && t.family_id == ulid::Ulid::from_parts(42, 0))
+        .times(1)
+        .returning(|_, _| Ok(()));
+    store.expect_revoke_family().times(0);
+
+    let pair = service_with(users_with_user1(false), echo_tokens(), store).refresh("old").await.unwrap();
+
+    assert_eq!(pair.refresh_token, "fresh-secret");
+    assert_eq!(pair.access_token, format!("token:{}", user_id(1)));
+}
+
+#[tokio::test]
+async fn a_reused_refresh_token_revokes_its_whole_family() {
+    let mut store = MockRefreshTokenStore::new();
+    store.expect_consume().returning(|_, _| Ok(Consumed::Spent(stored_refresh(42))));
+    store.expect_revoke_family().with(eq(ulid::Ulid::from_parts(42, 0)), eq(t0())).times(1).returning(|_, _| Ok(()));
+    store.expect_insert().times(0);
+
+    let err = service_with(users_with_user1(false), echo_tokens(), store).refresh("used").await.unwrap_err();
+
+    assert_eq!(err, AppError::Unauthorized);
+}
+
+#[tokio::test]
+async fn an_expired_or_unknown_refresh_token_is_unauthorized() {
+    let mut store = MockRefreshTokenStore::new();
+    store.expect_consume().with(eq("expired"), eq(t0())).returning(|_, _| Ok(Consumed::Expired));
+    store.expect_consume().with(eq("unknown"), eq(t0())).returning(|_, _| Ok(Consumed::Unknown));
+    store.expect_insert().times(0);
+    let service = service_with(MockUserRepository::new(), echo_tokens(), store);
+
+    assert_eq!(service.refresh("expired").await.unwrap_err(), AppError::Unauthorized);
+    assert_eq!(service.refresh("unknown").await.unwrap_err(), AppError::Unauthorized);
+}
+
+#[tokio::test]
+async fn a_disabled_user_cannot_refresh_and_the_family_is_revoked() {
+    let mut store = MockRefreshTokenStore::new();
+    store.expect_consume().returning(|_, _| Ok(Consumed::Live(stored_refresh(7))));
+    store.expect_revoke_family().times(1).returning(|_, _| Ok(()));
+    store.expect_insert().times(0);
+
+    let err = service_with(users_with_user1(true), echo_tokens(), store).refresh("live").await.unwrap_err();
+
+    assert_eq!(err, AppError::Unauthorized);
+}
+
+#[tokio::test]
+async fn logout_revokes_the_family_of_a_known_token() {
+    let mut store = MockRefreshTokenStore::new();
+    store.expect_find().with(eq("mine")).returning(|_| Ok(Some(stored_refresh(9))));
+    store.expect_revoke_family().with(eq(ulid::Ulid::from_parts(9, 0)), eq(t0())).times(1).returning(|_, _| Ok(()));
+
+    assert!(service_with(MockUserRepository::new(), echo_tokens(), store).logout("mine").await.is_ok());
+}
+
+#[tokio::test]
+async fn logout_with_an_unknown_token_is_unauthorized() {
+    let mut store = MockRefreshTokenStore::new();
+    store.expect_find().returning(|_| Ok(None));
+    store.expect_revoke_family().times(0);
+
+    let err = service_with(MockUserRepository::new(), echo_tokens(), store).logout("nope").await.unwrap_err();
+
+    assert_eq!(err, AppError::Unauthorized);
 }
