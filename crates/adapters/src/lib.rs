@@ -1,9 +1,21 @@
 //! Zonmart's adapters: the implementations of the ports.
 //!
+//! - [`db`]: the database handle (PostgreSQL or SQLite by URL), its pool,
+//!   migrations and health check; database errors become `RepoError`s here.
+//! - [`schema`]: the diesel tables, one schema for both backends.
+//! - [`user_repository`]: `UserRepository` on that database.
 //! - [`clock`], [`ids`]: the real `Clock` and a monotonic ULID `IdGenerator`.
+//! - `testing` (feature `test-support`): fresh databases per test.
 
 pub mod clock;
+pub mod db;
 pub mod ids;
+pub mod schema;
+#[cfg(feature = "test-support")]
+pub mod testing;
+pub mod user_repository;
 
 pub use clock::SystemClock;
+pub use db::{Database, DbError, PoolOptions, PoolStatus};
 pub use ids::UlidGenerator;
+pub use user_repository::SqlUserRepository;

@@ -1,0 +1,160 @@
+//! The one place where database and pool errors become the ports'
+//! `RepoError`. Nothing above the adapters sees a diesel or driver error.
+
+use diesel::result::{DatabaseErrorInformation, DatabaseErrorKind, Error as DieselError};
+use zonmart_ports::RepoError;
+
+/// Unique indexes and the client field each one protects.
+const UNIQUE_FIELDS: &[(&str, &str)] = &[("users_username_key", "username"), ("users_email_key", "email")];
+
+/// Columns SQLite may name instead of an index (`UNIQUE constraint failed: users.email`).
+const UNIQUE_COLUMNS: &[(&str, &str)] = &[("users.username", "username"), ("users.email", "email")];
+
+/// Translates a diesel error into what a repository may answer.
+pub(crate) fn from_diesel(error: DieselError) -> RepoError {
+    match error {
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => match duplicate_field(info.as_ref()) {
+            Some(field) => RepoError::Duplicate { field: field.to_owned() },
+            // A primary-key clash or an unknown index is a bug, not the client's doing.
+            None => RepoError::Internal(format!("unique violation: {}", info.message())),
+        },
+        DieselError::DatabaseError(
+            DatabaseErrorKind::ClosedConnection
+            | DatabaseErrorKind::UnableToSendCommand
+            // After a failover a connection may still point at a standby.
+            | DatabaseErrorKind::ReadOnlyTransaction,
+            info,
+        ) => RepoError::Unavailable(info.message().to_owned()),
+        DieselError::DatabaseError(_, info) if is_unavailable_message(info.message()) => {
+            RepoError::Unavailable(info.message().to_owned())
+        }
+        other => RepoError::Internal(other.to_string()),
+    }
+}
+
+/// Translates a failed pool checkout: the store cannot serve now.
+pub(crate) fn from_pool(error: diesel_async::pooled_connection::deadpool::PoolError) -> RepoError {
+    use deadpool::managed::PoolError;
+    match error {
+        PoolError::Timeout(kind) => RepoError::Unavailable(format!("connection pool timed out ({kind:?})")),
+        PoolError::Backend(e) => RepoError::Unavailable(format!("cannot connect: {e}")),
+        PoolError::Closed => RepoError::Unavailable("connection pool closed".to_owned()),
+        other => RepoError::Internal(format!("connection pool: {other}")),
+    }
+}
+
+/// The client field a unique violation concerns. PostgreSQL names the
+/// constraint; SQLite only says it in its message, as an index name or as
+/// `table.column`.
+fn duplicate_field(info: &(dyn DatabaseErrorInformation + Send + Sync)) -> Option<&'static str> {
+    let by_name = |name: &str| UNIQUE_FIELDS.iter().find(|(index, _)| *index == name).map(|(_, field)| *field);
+    if let Some(field) = info.constraint_name().and_then(by_name) {
+        return Some(field);
+    }
+    let message = info.message();
+    UNIQUE_FIELDS
+        .iter()
+        .find(|(index, _)| message.contains(&format!("'{index}'")) || message.contains(&format!("\"{index}\"")))
+        .or_else(|| UNIQUE_COLUMNS.iter().find(|(column, _)| message.contains(column)))
+        .map(|(_, field)| *field)
+}
+
+/// Errors that mean "the store is gone or busy", whose kind diesel leaves as
+/// `Unknown`: SQLite's lock timeouts, PostgreSQL shutting a session down.
+fn is_unavailable_message(message: &str) -> bool {
+    const MARKERS: &[&str] = &[
+        "database is locked",
+        "database table is locked",
+        "terminating connection",
+        "the database system is shutting down",
+        "the database system is starting up",
+        "connection closed",
+    ];
+    MARKERS.iter().any(|marker| message.contains(marker))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Info {
+        message: &'static str,
+        constraint: Option<&'static str>,
+    }
+
+    impl DatabaseErrorInformation for Info {
+        fn message(&self) -> &str {
+            self.message
+        }
+        fn details(&self) -> Option<&str> {
+            None
+        }
+        fn hint(&self) -> Option<&str> {
+            None
+        }
+        fn table_name(&self) -> Option<&str> {
+            None
+        }
+        fn column_name(&self) -> Option<&str> {
+            None
+        }
+        fn constraint_name(&self) -> Option<&str> {
+            self.constraint
+        }
+        fn statement_position(&self) -> Option<i32> {
+            None
+        }
+    }
+
+    fn db_error(kind: DatabaseErrorKind, message: &'static str, constraint: Option<&'static str>) -> DieselError {
+        DieselError::DatabaseError(kind, Box::new(Info { message, constraint }))
+    }
+
+    fn duplicate(field: &str) -> RepoError {
+        RepoError::Duplicate { field: field.to_owned() }
+    }
+
+    #[test]
+    fn postgres_names_the_index_of_a_unique_violation() {
+        let e = db_error(
+            DatabaseErrorKind::UniqueViolation,
+            "duplicate key value violates unique constraint \"users_username_key\"",
+            Some("users_username_key"),
+        );
+        assert_eq!(from_diesel(e), duplicate("username"));
+    }
+
+    #[test]
+    fn sqlite_names_an_expression_index_in_its_message() {
+        let e =
+            db_error(DatabaseErrorKind::UniqueViolation, "UNIQUE constraint failed: index 'users_username_key'", None);
+        assert_eq!(from_diesel(e), duplicate("username"));
+    }
+
+    #[test]
+    fn sqlite_names_a_column_index_by_its_column() {
+        let e = db_error(DatabaseErrorKind::UniqueViolation, "UNIQUE constraint failed: users.email", None);
+        assert_eq!(from_diesel(e), duplicate("email"));
+    }
+
+    #[test]
+    fn a_primary_key_clash_is_internal() {
+        let e = db_error(DatabaseErrorKind::UniqueViolation, "UNIQUE constraint failed: users.id", None);
+        assert!(matches!(from_diesel(e), RepoError::Internal(_)));
+    }
+
+    #[test]
+    fn lost_connections_and_lock_timeouts_are_unavailable() {
+        let closed = db_error(DatabaseErrorKind::ClosedConnection, "server closed the connection", None);
+        let locked = db_error(DatabaseErrorKind::Unknown, "database is locked", None);
+        assert!(matches!(from_diesel(closed), RepoError::Unavailable(_)));
+        assert!(matches!(from_diesel(locked), RepoError::Unavailable(_)));
+    }
+
+    #[test]
+    fn anything_else_is_internal() {
+        let e = db_error(DatabaseErrorKind::CheckViolation, "CHECK constraint failed: users_role_check", None);
+        assert!(matches!(from_diesel(e), RepoError::Internal(_)));
+        assert!(matches!(from_diesel(DieselError::NotFound), RepoError::Internal(_)));
+    }
+}

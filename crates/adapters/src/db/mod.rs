@@ -1,0 +1,220 @@
+//! The database handle: a pool of PostgreSQL or SQLite connections chosen by
+//! URL, its migrations, its health check, and `with_conn!`, which runs one
+//! query body against whichever backend the handle holds.
+//!
+//! Queries are written once and type-checked for each backend by repeating
+//! the body in each arm of a `match` (no generic backend bounds). Every query
+//! runs in a task of its own, so a caller that goes away (a client hanging
+//! up, a timeout) never cancels a statement half-way: diesel-async's SQLite
+//! wrapper would otherwise block the thread in `block_in_place` on drop,
+//! which panics on a current-thread runtime such as actix-web's workers.
+
+pub(crate) mod errors;
+pub(crate) mod postgres;
+mod sqlite;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use diesel::sql_types::Integer;
+use diesel::IntoSql;
+use diesel_async::RunQueryDsl;
+use thiserror::Error;
+use zonmart_ports::{RepoError, StoreHealth};
+
+pub(crate) use postgres::PgPool;
+pub(crate) use sqlite::SqlitePool;
+
+/// How long a health check may take before the store counts as down.
+const PING_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Sizes and time limits of a connection pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolOptions {
+    /// Most connections open at once; `None` picks the backend's default
+    /// (PostgreSQL 16, SQLite file 4). An in-memory SQLite store always has one.
+    pub max_size: Option<usize>,
+    /// How long a query waits for a free connection before giving up.
+    pub wait_timeout: Duration,
+    /// How long opening a connection may take (applied to PostgreSQL URLs
+    /// that do not set `connect_timeout` themselves).
+    pub connect_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        Self { max_size: None, wait_timeout: Duration::from_secs(5), connect_timeout: Duration::from_secs(3) }
+    }
+}
+
+/// Why the database could not be set up.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DbError {
+    #[error("unsupported database URL: expected postgres://, postgresql://, sqlite:// or sqlite::memory:")]
+    UnsupportedUrl,
+    #[error("invalid database URL: {0}")]
+    InvalidUrl(String),
+    #[error("cannot build the connection pool: {0}")]
+    Pool(String),
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("migrations failed: {0}")]
+    Migration(String),
+}
+
+/// How full the pool is, for metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStatus {
+    pub max_size: usize,
+    /// Connections open now.
+    pub size: usize,
+    /// Open connections not in use.
+    pub available: usize,
+    /// Callers waiting for a connection.
+    pub waiting: usize,
+}
+
+/// A handle to the store; cheap to clone (the pools are shared).
+#[derive(Clone)]
+pub struct Database {
+    backend: Backend,
+}
+
+#[derive(Clone)]
+pub(crate) enum Backend {
+    Postgres { pool: PgPool, config: Arc<tokio_postgres::Config> },
+    Sqlite(SqlitePool),
+}
+
+impl Database {
+    /// A pool for `url`: `postgres://...` / `postgresql://...`, `sqlite://path`
+    /// or `sqlite:path` (a file, created if missing) or `sqlite::memory:` (a
+    /// throwaway store on one connection). Connections open lazily, so this
+    /// succeeds while the database is down; `migrate` or `ping` will tell.
+    pub fn connect(url: &str, options: PoolOptions) -> Result<Database, DbError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let config = postgres::parse_url(url, options.connect_timeout)?;
+            Self::connect_postgres(config, options)
+        } else if let Some(target) = sqlite::parse_url(url)? {
+            Ok(Database { backend: Backend::Sqlite(sqlite::build_pool(target, options)?) })
+        } else {
+            Err(DbError::UnsupportedUrl)
+        }
+    }
+
+    /// A PostgreSQL pool from a ready-made driver configuration (the test
+    /// support sets a per-test `search_path` this way).
+    pub(crate) fn connect_postgres(config: tokio_postgres::Config, options: PoolOptions) -> Result<Database, DbError> {
+        let config = Arc::new(config);
+        let pool = postgres::build_pool(Arc::clone(&config), options)?;
+        Ok(Database { backend: Backend::Postgres { pool, config } })
+    }
+
+    /// Applies the migrations this build embeds that the database lacks.
+    /// Safe to run again, and on a current-thread runtime.
+    pub async fn migrate(&self) -> Result<(), DbError> {
+        match &self.backend {
+            Backend::Postgres { config, .. } => postgres::migrate(Arc::clone(config)).await,
+            Backend::Sqlite(pool) => sqlite::migrate(pool.clone()).await,
+        }
+    }
+
+    /// `"postgres"` or `"sqlite"`, for logs.
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Postgres { .. } => "postgres",
+            Backend::Sqlite(_) => "sqlite",
+        }
+    }
+
+    pub fn pool_status(&self) -> PoolStatus {
+        let status = match &self.backend {
+            Backend::Postgres { pool, .. } => pool.status(),
+            Backend::Sqlite(pool) => pool.status(),
+        };
+        PoolStatus {
+            max_size: status.max_size,
+            size: status.size,
+            available: status.available,
+            waiting: status.waiting,
+        }
+    }
+
+    pub(crate) fn backend(&self) -> &Backend {
+        &self.backend
+    }
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the URL: it may hold a password.
+        f.debug_struct("Database").field("backend", &self.backend_name()).finish_non_exhaustive()
+    }
+}
+
+/// Runs `work` as a task of its own and waits for it. Dropping the returned
+/// future leaves the task running to completion instead of cancelling a
+/// statement half-way (see the module docs).
+pub(crate) async fn run_detached<T, F>(work: F) -> Result<T, RepoError>
+where
+    T: Send + 'static,
+    F: Future<Output = Result<T, RepoError>> + Send + 'static,
+{
+    match tokio::spawn(work).await {
+        Ok(result) => result,
+        Err(e) if e.is_panic() => {
+            tracing::error!(error = %e, "a database task panicked");
+            Err(RepoError::Internal("a database task panicked".to_owned()))
+        }
+        Err(_) => Err(RepoError::Unavailable("the runtime is shutting down".to_owned())),
+    }
+}
+
+/// Checks a connection out of `$db`'s pool as `$conn` and runs `$body` (a
+/// block evaluating to a `diesel::QueryResult`) on it, in a detached task.
+/// The body's text is repeated for each backend so each one is type-checked;
+/// it must own what it uses (`async move`). Evaluates to
+/// `Result<T, RepoError>`: checkout and query errors are already mapped.
+macro_rules! with_conn {
+    ($db:expr, |$conn:ident| $body:block) => {
+        match $db.backend() {
+            $crate::db::Backend::Postgres { pool, .. } => {
+                let pool = pool.clone();
+                $crate::db::run_detached(async move {
+                    let mut pooled = pool.get().await.map_err($crate::db::errors::from_pool)?;
+                    let $conn = &mut *pooled;
+                    let result: ::diesel::QueryResult<_> = async $body.await;
+                    result.map_err($crate::db::errors::from_diesel)
+                })
+                .await
+            }
+            $crate::db::Backend::Sqlite(pool) => {
+                let pool = pool.clone();
+                $crate::db::run_detached(async move {
+                    let mut pooled = pool.get().await.map_err($crate::db::errors::from_pool)?;
+                    let $conn = &mut *pooled;
+                    let result: ::diesel::QueryResult<_> = async $body.await;
+                    result.map_err($crate::db::errors::from_diesel)
+                })
+                .await
+            }
+        }
+    };
+}
+pub(crate) use with_conn;
+
+#[async_trait]
+impl StoreHealth for Database {
+    async fn ping(&self) -> Result<(), RepoError> {
+        let round_trip = async {
+            with_conn!(self, |conn| {
+                diesel::select(1_i32.into_sql::<Integer>()).get_result::<i32>(conn).await.map(|_| ())
+            })
+        };
+        tokio::time::timeout(PING_TIMEOUT, round_trip)
+            .await
+            .unwrap_or_else(|_| Err(RepoError::Unavailable("the database did not answer in time".to_owned())))
+    }
+}

@@ -1,0 +1,147 @@
+//! Fresh, migrated databases for tests (feature `test-support`), one per
+//! test, so tests run in parallel without seeing each other's rows.
+//!
+//! PostgreSQL tests need `ZONMART_TEST_DATABASE_URL`. Without it they are
+//! skipped with a notice, except under `CI=true`, where a missing database
+//! fails the test: CI must not pass by testing nothing.
+
+use std::path::PathBuf;
+
+use diesel_async::RunQueryDsl;
+use ulid::Ulid;
+
+use crate::db::{postgres, Database, PoolOptions};
+
+/// The variable naming the PostgreSQL database tests may use.
+pub const TEST_DATABASE_URL_VAR: &str = "ZONMART_TEST_DATABASE_URL";
+
+/// A database that exists for one test and is removed when dropped.
+pub struct TestDatabase {
+    database: Database,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Nothing,
+    Directory(PathBuf),
+    Schema { config: Box<tokio_postgres::Config>, schema: String },
+}
+
+impl TestDatabase {
+    /// A migrated in-memory SQLite store (one connection).
+    pub async fn sqlite() -> TestDatabase {
+        let database = Database::connect("sqlite::memory:", PoolOptions::default())
+            .unwrap_or_else(|e| panic!("cannot open an in-memory SQLite store: {e}"));
+        migrate(&database).await;
+        TestDatabase { database, cleanup: Cleanup::Nothing }
+    }
+
+    /// A migrated SQLite file in a fresh temporary directory, with a pool of
+    /// `max_size` connections: for tests of real concurrency.
+    pub async fn sqlite_file(max_size: usize) -> TestDatabase {
+        let dir = std::env::temp_dir().join(format!("zonmart-test-{}", Ulid::generate()));
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+        let url = format!("sqlite://{}", dir.join("zonmart.db").display());
+        let options = PoolOptions { max_size: Some(max_size), ..PoolOptions::default() };
+        let database =
+            Database::connect(&url, options).unwrap_or_else(|e| panic!("cannot open SQLite store {url}: {e}"));
+        let test_database = TestDatabase { database, cleanup: Cleanup::Directory(dir) };
+        migrate(&test_database.database).await;
+        test_database
+    }
+
+    /// A migrated PostgreSQL schema of its own (`t_<ulid>`) in the database
+    /// named by `ZONMART_TEST_DATABASE_URL`, dropped with this value; `None`
+    /// (with a notice) when the variable is unset outside CI.
+    pub async fn postgres() -> Option<TestDatabase> {
+        let url = match std::env::var(TEST_DATABASE_URL_VAR) {
+            Ok(url) if !url.trim().is_empty() => url,
+            _ if std::env::var("CI").is_ok_and(|ci| ci == "true") => panic!(
+                "{TEST_DATABASE_URL_VAR} is not set: CI must run the PostgreSQL tests \
+                 (e.g. {TEST_DATABASE_URL_VAR}=postgres://postgres@127.0.0.1:5432/zonmart_test)"
+            ),
+            _ => {
+                eprintln!("skipping a PostgreSQL test: set {TEST_DATABASE_URL_VAR} to run it");
+                return None;
+            }
+        };
+        let options = PoolOptions { max_size: Some(8), ..PoolOptions::default() };
+        let base = postgres::parse_url(&url, options.connect_timeout)
+            .unwrap_or_else(|e| panic!("{TEST_DATABASE_URL_VAR} is not a usable URL: {e}"));
+        let schema = format!("t_{}", Ulid::generate().to_string().to_lowercase());
+        let mut admin = postgres::establish(&base)
+            .await
+            .unwrap_or_else(|e| panic!("cannot connect to the database in {TEST_DATABASE_URL_VAR}: {e}"));
+        diesel::sql_query(format!("CREATE SCHEMA {schema}"))
+            .execute(&mut admin)
+            .await
+            .unwrap_or_else(|e| panic!("cannot create test schema {schema}: {e}"));
+        drop(admin);
+
+        // Every pooled connection starts with the test's schema as its only
+        // search path, so the unqualified table names land there.
+        let mut config = base.clone();
+        let search_path = format!("-csearch_path={schema}");
+        config.options(match base.get_options() {
+            Some(existing) => format!("{existing} {search_path}"),
+            None => search_path,
+        });
+        let database = Database::connect_postgres(config, options)
+            .unwrap_or_else(|e| panic!("cannot build a pool for test schema {schema}: {e}"));
+        let test_database = TestDatabase { database, cleanup: Cleanup::Schema { config: Box::new(base), schema } };
+        migrate(&test_database.database).await;
+        Some(test_database)
+    }
+
+    /// A handle to this test's store.
+    pub fn database(&self) -> Database {
+        self.database.clone()
+    }
+}
+
+async fn migrate(database: &Database) {
+    database
+        .migrate()
+        .await
+        .unwrap_or_else(|e| panic!("cannot migrate the test {} store: {e}", database.backend_name()));
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        match std::mem::replace(&mut self.cleanup, Cleanup::Nothing) {
+            Cleanup::Nothing => {}
+            // Open connections do not stop the removal on Unix; the files go
+            // when the pool closes them.
+            Cleanup::Directory(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            // Drop runs in sync code, often on a runtime's thread where one
+            // cannot block on a future: a thread with its own small runtime
+            // does the work. Failing to clean up never fails the test.
+            Cleanup::Schema { config, schema } => {
+                let dropper = std::thread::spawn(move || drop_schema(*config, schema));
+                let _ = dropper.join();
+            }
+        }
+    }
+}
+
+fn drop_schema(config: tokio_postgres::Config, schema: String) {
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+        eprintln!("cannot drop test schema {schema}: no runtime");
+        return;
+    };
+    runtime.block_on(async {
+        let dropped = match postgres::establish(&config).await {
+            Ok(mut conn) => diesel::sql_query(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                .execute(&mut conn)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        if let Err(e) = dropped {
+            eprintln!("cannot drop test schema {schema}: {e}");
+        }
+    });
+}

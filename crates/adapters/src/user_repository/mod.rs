@@ -1,0 +1,190 @@
+//! `UserRepository` on the SQL database, PostgreSQL or SQLite alike.
+//!
+//! Deleted users (`deleted_at` set) are filtered out of every query, so they
+//! are invisible and their names free again (the unique indexes are partial).
+//! Version checks happen inside the one `UPDATE` that writes, never as a
+//! read-then-write, so concurrent writers cannot both win.
+
+mod rows;
+
+use async_trait::async_trait;
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+use diesel_async::RunQueryDsl;
+use zonmart_domain::{Page, PageRequest, Timestamp, User, UserId, Version};
+use zonmart_ports::{RepoError, UserFilter, UserRepository};
+
+use self::rows::{to_naive, NewUserRow, UserChangeset, UserRow};
+use crate::db::{with_conn, Database};
+use crate::schema::users;
+
+define_sql_function! {
+    /// SQL `lower()`, as the username index spells it, so lookups can use it.
+    fn lower(x: Text) -> Text;
+}
+
+/// Stores users in the `users` table.
+#[derive(Debug, Clone)]
+pub struct SqlUserRepository {
+    db: Database,
+}
+
+impl SqlUserRepository {
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+/// What a conditional write found.
+enum WriteOutcome {
+    Written,
+    /// No live row with that id.
+    Missing,
+    /// The live row is at this other version.
+    Conflict(i64),
+}
+
+/// Live (not deleted) users.
+fn live() -> diesel::dsl::Filter<users::table, diesel::dsl::IsNull<users::deleted_at>> {
+    users::table.filter(users::deleted_at.is_null())
+}
+
+#[async_trait]
+impl UserRepository for SqlUserRepository {
+    async fn insert(&self, user: &User) -> Result<(), RepoError> {
+        let row = NewUserRow::from_user(user);
+        with_conn!(self.db, |conn| { diesel::insert_into(users::table).values(&row).execute(conn).await.map(|_| ()) })
+    }
+
+    async fn find(&self, id: UserId) -> Result<Option<User>, RepoError> {
+        let id = id.to_string();
+        let row = with_conn!(self.db, |conn| {
+            live().filter(users::id.eq(&id)).select(UserRow::as_select()).first(conn).await.optional()
+        })?;
+        row.map(User::try_from).transpose()
+    }
+
+    async fn find_by_login(&self, login: &str) -> Result<Option<User>, RepoError> {
+        // E-mails are stored lower-cased by the domain's own rule, and
+        // usernames are ASCII: lower-casing here matches both, and keeps
+        // `lower(username) = $1` on the username index.
+        let key = login.to_lowercase();
+        let row = with_conn!(self.db, |conn| {
+            live()
+                .filter(lower(users::username).eq(&key).or(users::email.eq(&key)))
+                .order(users::id.asc())
+                .select(UserRow::as_select())
+                .first(conn)
+                .await
+                .optional()
+        })?;
+        row.map(User::try_from).transpose()
+    }
+
+    async fn list(&self, filter: &UserFilter, page: PageRequest) -> Result<Page<User>, RepoError> {
+        // One row more than asked tells whether a next page exists.
+        let fetch = i64::from(page.limit.get()) + 1;
+        let after = page.after.map(|cursor| cursor.id().to_string());
+        let role = filter.role.map(|role| role.as_str());
+        let pattern = filter.q.as_deref().map(prefix_pattern);
+        let rows = with_conn!(self.db, |conn| {
+            // ULIDs sort by creation time: newest first is id descending.
+            let mut query = live().select(UserRow::as_select()).order(users::id.desc()).limit(fetch).into_boxed();
+            if let Some(role) = role {
+                query = query.filter(users::role.eq(role));
+            }
+            if let Some(pattern) = &pattern {
+                query = query.filter(
+                    lower(users::username)
+                        .like(pattern.clone())
+                        .escape('\\')
+                        .or(users::email.like(pattern.clone()).escape('\\')),
+                );
+            }
+            if let Some(after) = &after {
+                query = query.filter(users::id.lt(after.clone()));
+            }
+            query.load(conn).await
+        })?;
+        let users = rows.into_iter().map(User::try_from).collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_rows(users, page.limit, |user| user.id.ulid()))
+    }
+
+    async fn update(&self, user: &User, expected: Version) -> Result<(), RepoError> {
+        let id = user.id.to_string();
+        let changes = UserChangeset::from_user(user);
+        let expected = expected.get();
+        let outcome = with_conn!(self.db, |conn| {
+            let written = diesel::update(live().filter(users::id.eq(&id)).filter(users::version.eq(expected)))
+                .set(&changes)
+                .execute(conn)
+                .await?;
+            if written > 0 {
+                return Ok(WriteOutcome::Written);
+            }
+            // Nothing written: tell a missing user from a stale version.
+            let current =
+                live().filter(users::id.eq(&id)).select(users::version).first::<i64>(conn).await.optional()?;
+            Ok(current.map_or(WriteOutcome::Missing, WriteOutcome::Conflict))
+        })?;
+        settle(outcome)
+    }
+
+    async fn delete(&self, id: UserId, expected: Option<Version>, at: Timestamp) -> Result<(), RepoError> {
+        let id = id.to_string();
+        let at = to_naive(at);
+        let expected = expected.map(Version::get);
+        let outcome = with_conn!(self.db, |conn| {
+            let mut delete = diesel::update(live().filter(users::id.eq(&id)))
+                .set((users::deleted_at.eq(Some(at)), users::version.eq(users::version + 1), users::updated_at.eq(at)))
+                .into_boxed();
+            if let Some(expected) = expected {
+                delete = delete.filter(users::version.eq(expected));
+            }
+            if delete.execute(conn).await? > 0 {
+                return Ok(WriteOutcome::Written);
+            }
+            // Nothing written: tell a missing user from a stale version.
+            let current =
+                live().filter(users::id.eq(&id)).select(users::version).first::<i64>(conn).await.optional()?;
+            Ok(current.map_or(WriteOutcome::Missing, WriteOutcome::Conflict))
+        })?;
+        settle(outcome)
+    }
+}
+
+fn settle(outcome: WriteOutcome) -> Result<(), RepoError> {
+    match outcome {
+        WriteOutcome::Written => Ok(()),
+        WriteOutcome::Missing => Err(RepoError::NotFound),
+        WriteOutcome::Conflict(current) => match Version::new(current) {
+            Ok(current) => Err(RepoError::VersionConflict { current }),
+            Err(e) => Err(RepoError::Internal(format!("stored version {current}: {e}"))),
+        },
+    }
+}
+
+/// A `LIKE` pattern for "starts with `q`, ignoring case", with `q`'s own
+/// `%`, `_` and `\` taken literally (escaped with `\`).
+fn prefix_pattern(q: &str) -> String {
+    let mut pattern = String::with_capacity(q.len() + 1);
+    for c in q.to_lowercase().chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prefix_pattern;
+
+    #[test]
+    fn a_prefix_pattern_is_lower_case_with_wildcards_escaped() {
+        assert_eq!(prefix_pattern("Al"), "al%");
+        assert_eq!(prefix_pattern("a%b_c\\"), "a\\%b\\_c\\\\%");
+    }
+}
