@@ -4,12 +4,14 @@
 //!   migrations and health check; database errors become `RepoError`s here.
 //! - [`schema`]: the diesel tables, one schema for both backends.
 //! - [`user_repository`]: `UserRepository` on that database.
+//! - [`password`]: bcrypt `PasswordHasher`, off the async workers.
 //! - [`clock`], [`ids`]: the real `Clock` and a monotonic ULID `IdGenerator`.
 //! - `testing` (feature `test-support`): fresh databases per test.
 
 pub mod clock;
 pub mod db;
 pub mod ids;
+pub mod password;
 pub mod schema;
 #[cfg(feature = "test-support")]
 pub mod testing;
@@ -18,4 +20,5 @@ pub mod user_repository;
 pub use clock::SystemClock;
 pub use db::{Database, DbError, PoolOptions, PoolStatus};
 pub use ids::UlidGenerator;
+pub use password::BcryptHasher;
 pub use user_repository::SqlUserRepository;
