@@ -5,12 +5,14 @@
 //! - [`schema`]: the diesel tables, one schema for both backends.
 //! - [`user_repository`]: `UserRepository` on that database.
 //! - [`password`]: bcrypt `PasswordHasher`, off the async workers.
+//! - [`jwt`]: HS256 `TokenIssuer`.
 //! - [`clock`], [`ids`]: the real `Clock` and a monotonic ULID `IdGenerator`.
 //! - `testing` (feature `test-support`): fresh databases per test.
 
 pub mod clock;
 pub mod db;
 pub mod ids;
+pub mod jwt;
 pub mod password;
 pub mod schema;
 #[cfg(feature = "test-support")]
@@ -20,5 +22,6 @@ pub mod user_repository;
 pub use clock::SystemClock;
 pub use db::{Database, DbError, PoolOptions, PoolStatus};
 pub use ids::UlidGenerator;
+pub use jwt::JwtIssuer;
 pub use password::BcryptHasher;
 pub use user_repository::SqlUserRepository;
