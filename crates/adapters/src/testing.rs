@@ -31,6 +31,7 @@ impl TestDatabase {
     /// A migrated in-memory SQLite store (one connection).
     pub async fn sqlite() -> TestDatabase {
         let database = Database::connect("sqlite::memory:", PoolOptions::default())
+            .await
             .unwrap_or_else(|e| panic!("cannot open an in-memory SQLite store: {e}"));
         migrate(&database).await;
         TestDatabase { database, cleanup: Cleanup::Nothing }
@@ -44,7 +45,7 @@ impl TestDatabase {
         let url = format!("sqlite://{}", dir.join("zonmart.db").display());
         let options = PoolOptions { max_size: Some(max_size), ..PoolOptions::default() };
         let database =
-            Database::connect(&url, options).unwrap_or_else(|e| panic!("cannot open SQLite store {url}: {e}"));
+            Database::connect(&url, options).await.unwrap_or_else(|e| panic!("cannot open SQLite store {url}: {e}"));
         let test_database = TestDatabase { database, cleanup: Cleanup::Directory(dir) };
         migrate(&test_database.database).await;
         test_database

@@ -88,7 +88,7 @@ impl LockableSqlite {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("zonmart.db");
         let options = PoolOptions { max_size: Some(1), wait_timeout, ..PoolOptions::default() };
-        let db = Database::connect(&format!("sqlite://{}", path.display()), options).unwrap();
+        let db = Database::connect(&format!("sqlite://{}", path.display()), options).await.unwrap();
         db.migrate().await.unwrap();
         let blocker = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
         Self { dir, db, blocker }
@@ -152,19 +152,19 @@ async fn waiting_too_long_for_a_pooled_connection_is_unavailable() {
     writer.await.unwrap().unwrap();
 }
 
-#[test]
-fn only_postgres_and_sqlite_urls_are_accepted() {
+#[tokio::test]
+async fn only_postgres_and_sqlite_urls_are_accepted() {
     let options = PoolOptions::default();
-    assert_eq!(Database::connect("mysql://localhost/db", options).err(), Some(DbError::UnsupportedUrl));
-    assert!(matches!(Database::connect("sqlite://", options), Err(DbError::InvalidUrl(_))));
-    assert!(matches!(Database::connect("postgres://host:notaport/db", options), Err(DbError::InvalidUrl(_))));
+    assert_eq!(Database::connect("mysql://localhost/db", options).await.err(), Some(DbError::UnsupportedUrl));
+    assert!(matches!(Database::connect("sqlite://", options).await, Err(DbError::InvalidUrl(_))));
+    assert!(matches!(Database::connect("postgres://host:notaport/db", options).await, Err(DbError::InvalidUrl(_))));
 }
 
 #[tokio::test]
 async fn the_backend_is_named_for_logs() {
     let db = TestDatabase::sqlite().await;
     assert_eq!(db.database().backend_name(), "sqlite");
-    let pg = Database::connect("postgres://postgres@127.0.0.1:1/none", PoolOptions::default()).unwrap();
+    let pg = Database::connect("postgres://postgres@127.0.0.1:1/none", PoolOptions::default()).await.unwrap();
     assert_eq!(pg.backend_name(), "postgres");
 }
 
@@ -174,7 +174,7 @@ async fn an_unreachable_postgres_is_unavailable_promptly() {
     // Port 1 refuses at once; 10.255.255.1 drops packets, so only the
     // connect timeout ends the attempt.
     for url in ["postgres://postgres@127.0.0.1:1/none", "postgres://postgres@10.255.255.1:5432/none"] {
-        let db = Database::connect(url, options).unwrap();
+        let db = Database::connect(url, options).await.unwrap();
         let started = Instant::now();
         assert!(matches!(db.ping().await, Err(RepoError::Unavailable(_))), "{url}");
         assert!(matches!(db.migrate().await, Err(DbError::Unavailable(_))), "{url}");

@@ -93,7 +93,9 @@ impl Database {
     /// or `sqlite:path` (a file, created if missing) or `sqlite::memory:` (a
     /// throwaway store on one connection). Connections open lazily, so this
     /// succeeds while the database is down; `migrate` or `ping` will tell.
-    pub fn connect(url: &str, options: PoolOptions) -> Result<Database, DbError> {
+    /// (Async so that checking the connection up front stays a compatible
+    /// change.)
+    pub async fn connect(url: &str, options: PoolOptions) -> Result<Database, DbError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let config = postgres::parse_url(url, options.connect_timeout)?;
             Self::connect_postgres(config, options)
