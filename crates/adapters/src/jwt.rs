@@ -45,6 +45,14 @@ impl JwtIssuer {
         validation.set_required_spec_claims(&["exp", "sub"]);
         Self { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret), validation }
     }
+
+    /// An HS256 issuer with a random 512-bit secret, for a run without a
+    /// configured one: its tokens die with the process and no other instance
+    /// accepts them.
+    pub fn random_hs256() -> Self {
+        let secret: [u8; 64] = rand::random();
+        Self::hs256(&secret)
+    }
 }
 
 impl std::fmt::Debug for JwtIssuer {

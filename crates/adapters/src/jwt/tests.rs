@@ -141,3 +141,11 @@ fn a_token_without_exp_is_invalid() {
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(SECRET)).unwrap();
     assert_eq!(issuer().verify(&token, issued_at()), Err(TokenError::Invalid));
 }
+
+#[test]
+fn random_issuers_do_not_accept_each_others_tokens() {
+    let (a, b) = (JwtIssuer::random_hs256(), JwtIssuer::random_hs256());
+    let token = a.issue(&claims()).unwrap();
+    assert!(a.verify(&token, issued_at()).is_ok());
+    assert_eq!(b.verify(&token, issued_at()), Err(TokenError::Invalid));
+}
