@@ -4,6 +4,8 @@
 //!   migrations and health check; database errors become `RepoError`s here.
 //! - [`schema`]: the diesel tables, one schema for both backends.
 //! - [`user_repository`]: `UserRepository` on that database.
+//! - [`refresh_token_store`]: `RefreshTokenStore` on that database, and
+//!   [`secrets`]: the `SecretGenerator` making the tokens.
 //! - [`password`]: bcrypt `PasswordHasher`, off the async workers.
 //! - [`jwt`]: HS256 `TokenIssuer`.
 //! - [`clock`], [`ids`]: the real `Clock` and a monotonic ULID `IdGenerator`.
@@ -11,10 +13,13 @@
 
 pub mod clock;
 pub mod db;
+mod digest;
 pub mod ids;
 pub mod jwt;
 pub mod password;
+pub mod refresh_token_store;
 pub mod schema;
+pub mod secrets;
 #[cfg(feature = "test-support")]
 pub mod testing;
 pub mod user_repository;
@@ -24,4 +29,6 @@ pub use db::{Database, DbError, PoolOptions, PoolStatus};
 pub use ids::UlidGenerator;
 pub use jwt::JwtIssuer;
 pub use password::BcryptHasher;
+pub use refresh_token_store::SqlRefreshTokenStore;
+pub use secrets::RandomSecrets;
 pub use user_repository::SqlUserRepository;

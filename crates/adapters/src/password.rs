@@ -11,9 +11,10 @@
 use std::borrow::Cow;
 
 use async_trait::async_trait;
-use sha2::{Digest, Sha256};
 use zonmart_domain::{Password, PasswordHash};
 use zonmart_ports::{HashError, PasswordHasher};
+
+use crate::digest::{hex, sha256_hex};
 
 /// The longest input bcrypt 0.19 takes without truncating.
 const BCRYPT_MAX_INPUT: usize = 71;
@@ -77,12 +78,8 @@ fn bcrypt_input(password: &[u8]) -> Cow<'_, [u8]> {
     if password.len() <= BCRYPT_MAX_INPUT {
         Cow::Borrowed(password)
     } else {
-        Cow::Owned(hex(&Sha256::digest(password)).into_bytes())
+        Cow::Owned(sha256_hex(password).into_bytes())
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -21,3 +21,21 @@ diesel::table! {
         deleted_at -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    refresh_tokens (id) {
+        /// A ULID.
+        id -> Text,
+        family_id -> Text,
+        user_id -> Text,
+        /// SHA-256 of the secret, lower-case hex; the secret itself is never stored.
+        secret_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(users, refresh_tokens);
