@@ -1,1 +1,99 @@
-fn main() {}
+//! The `zonmart` binary: `serve` (default), `migrate`, `create-admin`.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use zonmart_adapters::{Database, PoolOptions};
+use zonmart_api::startup::StartupError;
+use zonmart_api::state::AppState;
+use zonmart_api::{telemetry, Application, Settings};
+use zonmart_domain::{Password, Username};
+
+/// Zonmart: an e-commerce backend (users, products, orders) over PostgreSQL or embedded SQLite.
+#[derive(Parser)]
+#[command(name = "zonmart", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    settings: Settings,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create an admin user (or leave an existing user of that name alone).
+    CreateAdmin {
+        #[arg(long)]
+        username: String,
+        /// Read from ZONMART_NEW_ADMIN_PASSWORD if not given.
+        #[arg(long, env = "ZONMART_NEW_ADMIN_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+}
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    // A missing .env is normal; a broken one is worth saying.
+    let dotenv = dotenvy::dotenv();
+    let cli = Cli::parse();
+    telemetry::init(&cli.settings.log, cli.settings.log_format);
+    if let Err(e) = dotenv {
+        if !e.not_found() {
+            tracing::warn!(error = %e, ".env could not be read");
+        }
+    }
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(cli.settings).await,
+        Command::Migrate => migrate(&cli.settings).await,
+        Command::CreateAdmin { username, password } => create_admin(&cli.settings, &username, &password).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("zonmart: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> Result<(), StartupError> {
+    let bind = settings.bind.clone();
+    let backend = settings.database_url.split(':').next().unwrap_or("?").to_owned();
+    let app = Application::build(settings).await?;
+    let host = bind.rsplit_once(':').map(|(h, _)| h).unwrap_or("127.0.0.1");
+    let base = format!("http://{host}:{}", app.port());
+    tracing::info!(database = %backend, "Zonmart listening on {base} — API docs at {base}/docs");
+    app.run_until_stopped().await.map_err(|source| StartupError::Bind { address: bind, source })?;
+    tracing::info!("Zonmart stopped");
+    Ok(())
+}
+
+async fn connect(settings: &Settings) -> Result<Database, StartupError> {
+    let db = Database::connect(&settings.database_url, PoolOptions::default()).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+async fn migrate(settings: &Settings) -> Result<(), StartupError> {
+    connect(settings).await?;
+    tracing::info!("migrations applied");
+    Ok(())
+}
+
+async fn create_admin(settings: &Settings, username: &str, password: &str) -> Result<(), StartupError> {
+    let username = Username::parse(username).map_err(|e| StartupError::Admin(format!("--username {e}")))?;
+    let password = Password::parse(password).map_err(|e| StartupError::Admin(format!("--password {e}")))?;
+    let state = AppState::wire(connect(settings).await?, settings)?;
+    let name = username.as_str().to_owned();
+    match state.auth.ensure_admin(username, password).await {
+        Ok(true) => println!("admin `{name}` created"),
+        Ok(false) => println!("a user named `{name}` already exists; left unchanged"),
+        Err(e) => return Err(StartupError::Admin(e.to_string())),
+    }
+    Ok(())
+}

@@ -299,7 +299,12 @@ mod tests {
             full_name: None,
             address: Some(Address::parse("1 Main St").unwrap()),
         }
-        .into_user(UserId::from_ulid(Ulid::from_parts(1, 1)), Role::Customer, PasswordHash::new("h".into()), t0)
+        .into_user(
+            UserId::from_ulid(Ulid::from_parts(1, 1)),
+            Role::Customer,
+            PasswordHash::new("h".into()),
+            t0,
+        )
     }
 
     #[test]

@@ -154,6 +154,13 @@ impl AuthService {
         }
     }
 
+    /// The user a bearer token names, if its signature and expiry hold; no
+    /// database look-up, so it suits per-request bookkeeping such as rate
+    /// limits, never authorization.
+    pub fn verified_subject(&self, bearer: &str) -> Option<UserId> {
+        self.tokens.verify(bearer, self.clock.now()).ok().map(|claims| claims.user_id)
+    }
+
     /// Creates the configured first admin unless a user of that name exists
     /// (an existing user is left as it is, its password is not reset).
     /// Returns whether it created one.

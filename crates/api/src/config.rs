@@ -1,0 +1,169 @@
+//! Configuration: one typed struct, read from the environment (and `.env`)
+//! or flags, validated at start-up with messages naming the variable.
+
+use std::net::SocketAddr;
+
+use clap::{Args, ValueEnum};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Everything `zonmart serve` needs. Each flag also reads its `ZONMART_*`
+/// variable.
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Database: `sqlite://zonmart.db` (embedded), `sqlite::memory:` (throwaway) or `postgres://...`.
+    #[arg(long, env = "ZONMART_DATABASE_URL", default_value = "sqlite://zonmart.db")]
+    pub database_url: String,
+
+    /// Comma-separated read replica URLs (PostgreSQL).
+    #[arg(long, env = "ZONMART_DATABASE_REPLICA_URLS", value_delimiter = ',')]
+    pub database_replica_urls: Vec<String>,
+
+    /// Address to listen on.
+    #[arg(long, env = "ZONMART_BIND", default_value = "127.0.0.1:8000")]
+    pub bind: String,
+
+    /// HS256 key for access tokens, at least 32 bytes. Unset: a random key per start (tokens die on restart).
+    #[arg(long, env = "ZONMART_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// bcrypt cost (4..=31).
+    #[arg(long, env = "ZONMART_BCRYPT_COST", default_value_t = 12, value_parser = clap::value_parser!(u32).range(4..=31))]
+    pub bcrypt_cost: u32,
+
+    /// Username of the first admin, created at start-up if no such user exists.
+    #[arg(long, env = "ZONMART_ADMIN_USERNAME")]
+    pub admin_username: Option<String>,
+
+    /// Password of the first admin.
+    #[arg(long, env = "ZONMART_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+
+    /// Comma-separated origins allowed to call the API from a browser (CORS).
+    #[arg(long, env = "ZONMART_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+
+    /// Requests a minute per client IP on the auth endpoints (0 = no limit).
+    #[arg(long, env = "ZONMART_RATE_LIMIT_AUTH_PER_MINUTE", default_value_t = 10)]
+    pub rate_limit_auth_per_minute: u32,
+
+    /// Requests a minute per user (or IP without a token) elsewhere (0 = no limit).
+    #[arg(long, env = "ZONMART_RATE_LIMIT_PER_MINUTE", default_value_t = 600)]
+    pub rate_limit_per_minute: u32,
+
+    /// Log filter (tracing `EnvFilter` syntax), e.g. `info` or `zonmart=debug,info`.
+    #[arg(long, env = "ZONMART_LOG", default_value = "info")]
+    pub log: String,
+
+    /// Log format.
+    #[arg(long, env = "ZONMART_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
+    pub log_format: LogFormat,
+}
+
+/// A setting that cannot work, named by its variable.
+#[derive(Debug, thiserror::Error)]
+#[error("{variable}: {message}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub message: String,
+}
+
+fn config_error(variable: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError { variable, message: message.into() }
+}
+
+impl Settings {
+    /// Checks what clap cannot: cross-field rules and formats.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.bind.parse::<SocketAddr>().is_err() {
+            return Err(config_error(
+                "ZONMART_BIND",
+                format!("`{}` is not an address such as 127.0.0.1:8000", self.bind),
+            ));
+        }
+        if let Some(secret) = &self.jwt_secret {
+            if secret.len() < 32 {
+                return Err(config_error(
+                    "ZONMART_JWT_SECRET",
+                    "must be at least 32 bytes (e.g. `openssl rand -hex 32`)",
+                ));
+            }
+        }
+        if self.admin_username.is_some() != self.admin_password.is_some() {
+            return Err(config_error(
+                "ZONMART_ADMIN_USERNAME",
+                "set both ZONMART_ADMIN_USERNAME and ZONMART_ADMIN_PASSWORD, or neither",
+            ));
+        }
+        for origin in &self.cors_origins {
+            let ok = (origin.starts_with("http://") || origin.starts_with("https://"))
+                && !origin.trim_end_matches('/').split_once("://").is_some_and(|(_, rest)| rest.contains('/'));
+            if !ok {
+                return Err(config_error(
+                    "ZONMART_CORS_ORIGINS",
+                    format!("`{origin}` is not an origin such as https://shop.example"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Settings for tests and benchmarks: in-memory SQLite, port 0, cheap
+    /// bcrypt, no rate limits, a fixed secret.
+    pub fn for_tests() -> Self {
+        Settings {
+            database_url: "sqlite::memory:".into(),
+            database_replica_urls: Vec::new(),
+            bind: "127.0.0.1:0".into(),
+            jwt_secret: Some("test-secret-test-secret-test-secret!".into()),
+            bcrypt_cost: 4,
+            admin_username: None,
+            admin_password: None,
+            cors_origins: Vec::new(),
+            rate_limit_auth_per_minute: 0,
+            rate_limit_per_minute: 0,
+            log: "warn".into(),
+            log_format: LogFormat::Pretty,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_short_jwt_secret_is_refused_naming_the_variable() {
+        let settings = Settings { jwt_secret: Some("short".into()), ..Settings::for_tests() };
+        assert_eq!(settings.validate().unwrap_err().variable, "ZONMART_JWT_SECRET");
+    }
+
+    #[test]
+    fn an_unparsable_bind_address_is_refused() {
+        let settings = Settings { bind: "localhost".into(), ..Settings::for_tests() };
+        assert_eq!(settings.validate().unwrap_err().variable, "ZONMART_BIND");
+    }
+
+    #[test]
+    fn cors_origins_must_be_origins() {
+        let ok = Settings {
+            cors_origins: vec!["https://shop.example".into(), "http://localhost:3000".into()],
+            ..Settings::for_tests()
+        };
+        assert!(ok.validate().is_ok());
+        let bad = Settings { cors_origins: vec!["shop.example/path".into()], ..Settings::for_tests() };
+        assert_eq!(bad.validate().unwrap_err().variable, "ZONMART_CORS_ORIGINS");
+    }
+
+    #[test]
+    fn an_admin_needs_both_name_and_password() {
+        let half = Settings { admin_username: Some("root".into()), ..Settings::for_tests() };
+        assert!(half.validate().is_err());
+    }
+}

@@ -1,0 +1,16 @@
+//! Request and response bodies: the JSON shapes of API.md, their OpenAPI
+//! schemas, and their translation to and from domain types.
+
+pub mod auth;
+pub mod page;
+pub mod users;
+
+/// Deserializes a field that may be absent (`None`), `null` (`Some(None)`)
+/// or a value (`Some(Some(v))`), as a PATCH needs. Use with `#[serde(default)]`.
+pub fn double_option<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    serde::Deserialize::deserialize(deserializer).map(Some)
+}

@@ -1,0 +1,12 @@
+//! Request extractors: each turns one part of an HTTP request into a typed
+//! value or an [`ApiError`](crate::problem::ApiError) problem document.
+
+pub mod auth;
+pub mod id;
+pub mod json;
+pub mod precondition;
+
+pub use auth::Authenticated;
+pub use id::parse_id;
+pub use json::{ApiJson, MaybeJson, BODY_LIMIT};
+pub use precondition::Precondition;

@@ -1,0 +1,123 @@
+//! The version a writer says it read, from `If-Match: "<n>"` or the body's
+//! `"version"`, and how a conflict is reported for each: 412 for a stale
+//! `If-Match`, 409 for a stale body version (API.md, "Optimistic locking").
+
+use actix_web::http::header;
+use actix_web::HttpRequest;
+use zonmart_app::AppError;
+use zonmart_domain::Version;
+
+use crate::problem::ApiError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    IfMatch,
+    Body,
+}
+
+/// A stated version, and where it was stated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Precondition {
+    pub version: Version,
+    source: Source,
+}
+
+impl Precondition {
+    /// Combines `If-Match` and the body's `version`: one of them is required
+    /// (428), both must agree (400), each must be a version (400).
+    pub fn resolve(req: &HttpRequest, body_version: Option<i64>) -> Result<Self, ApiError> {
+        let from_header = if_match(req)?;
+        let from_body = body_version
+            .map(|v| Version::new(v).map_err(|e| ApiError::invalid("version", e.to_string())))
+            .transpose()?;
+        match (from_header, from_body) {
+            (Some(h), Some(b)) if h != b => Err(ApiError::malformed(format!(
+                "If-Match states version {h} but the body states version {b}; send one, or the same"
+            ))),
+            (Some(version), _) => Ok(Self { version, source: Source::IfMatch }),
+            (None, Some(version)) => Ok(Self { version, source: Source::Body }),
+            (None, None) => Err(ApiError::PreconditionRequired),
+        }
+    }
+
+    /// Reports a use case's error: a version conflict stated by `If-Match`
+    /// is a failed precondition (412), by the body a conflict (409).
+    pub fn explain(self, error: AppError) -> ApiError {
+        match (error, self.source) {
+            (AppError::VersionConflict { current }, Source::IfMatch) => ApiError::PreconditionFailed { current },
+            (other, _) => ApiError::App(other),
+        }
+    }
+}
+
+/// `If-Match: "3"` → version 3. Weak tags, `*` and lists are refused: a
+/// writer must name exactly the one version it read.
+fn if_match(req: &HttpRequest) -> Result<Option<Version>, ApiError> {
+    let Some(raw) = req.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let bad = || ApiError::invalid("If-Match", "must be one strong entity tag holding a version, such as \"3\"");
+    let value = raw.to_str().map_err(|_| bad())?.trim();
+    let inner = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')).ok_or_else(bad)?;
+    let number: i64 = inner.parse().map_err(|_| bad())?;
+    Version::new(number).map(Some).map_err(|_| bad())
+}
+
+/// The `ETag` value of a version.
+pub fn etag(version: Version) -> String {
+    format!("\"{version}\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+    use actix_web::ResponseError;
+
+    fn req(if_match: Option<&str>) -> HttpRequest {
+        let mut r = TestRequest::default();
+        if let Some(v) = if_match {
+            r = r.insert_header((header::IF_MATCH, v));
+        }
+        r.to_http_request()
+    }
+
+    fn status(e: ApiError) -> u16 {
+        e.status_code().as_u16()
+    }
+
+    #[test]
+    fn no_version_at_all_is_428() {
+        assert_eq!(status(Precondition::resolve(&req(None), None).unwrap_err()), 428);
+    }
+
+    #[test]
+    fn if_match_or_body_version_is_taken() {
+        assert_eq!(Precondition::resolve(&req(Some("\"3\"")), None).unwrap().version.get(), 3);
+        assert_eq!(Precondition::resolve(&req(None), Some(4)).unwrap().version.get(), 4);
+        assert_eq!(Precondition::resolve(&req(Some("\"5\"")), Some(5)).unwrap().version.get(), 5);
+    }
+
+    #[test]
+    fn disagreeing_header_and_body_is_400() {
+        assert_eq!(status(Precondition::resolve(&req(Some("\"3\"")), Some(4)).unwrap_err()), 400);
+    }
+
+    #[test]
+    fn malformed_if_match_is_400() {
+        for bad in ["3", "W/\"3\"", "*", "\"x\"", "\"0\"", "\"1\", \"2\""] {
+            assert_eq!(status(Precondition::resolve(&req(Some(bad)), None).unwrap_err()), 400, "{bad}");
+        }
+        assert_eq!(status(Precondition::resolve(&req(None), Some(0)).unwrap_err()), 400);
+    }
+
+    #[test]
+    fn a_stale_if_match_is_412_and_a_stale_body_version_409() {
+        let current = Version::new(7).unwrap();
+        let conflict = || AppError::VersionConflict { current };
+        let by_header = Precondition::resolve(&req(Some("\"6\"")), None).unwrap();
+        let by_body = Precondition::resolve(&req(None), Some(6)).unwrap();
+        assert_eq!(status(by_header.explain(conflict())), 412);
+        assert_eq!(status(by_body.explain(conflict())), 409);
+    }
+}

@@ -1,0 +1,149 @@
+//! Rate limits (API.md, "Rate limiting"), on actix-governor:
+//! - the auth endpoints, per client IP (`ZONMART_RATE_LIMIT_AUTH_PER_MINUTE`, burst 5);
+//! - everything else, per user (a valid token's `sub`) or else per IP
+//!   (`ZONMART_RATE_LIMIT_PER_MINUTE`, burst one minute's allowance);
+//!   `/health`, `/ready` and `/metrics` are exempt.
+//!
+//! Over the limit: 429 `rate_limited` with `Retry-After` in whole seconds.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+use actix_governor::governor::clock::{Clock, DefaultClock, QuantaInstant};
+use actix_governor::governor::middleware::NoOpMiddleware;
+use actix_governor::governor::NotUntil;
+use actix_governor::{GovernorConfig, GovernorConfigBuilder, KeyExtractor, SimpleKeyExtractionError};
+use actix_web::dev::ServiceRequest;
+use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError};
+
+use crate::extract::auth::bearer_token;
+use crate::problem::ApiError;
+use crate::state::AppState;
+
+/// Whom a request is counted against.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum RateKey {
+    /// Never limited.
+    Exempt,
+    User(String),
+    Ip(IpAddr),
+}
+
+const EXEMPT_PATHS: [&str; 3] = ["/health", "/ready", "/metrics"];
+
+fn client_ip(req: &HttpRequest) -> IpAddr {
+    req.peer_addr().map(|a| a.ip()).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
+
+fn too_many(negative: &NotUntil<QuantaInstant>) -> HttpResponse {
+    let wait = negative.wait_time_from(DefaultClock::default().now());
+    // Whole seconds, rounded up, at least 1.
+    let retry_after = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    ApiError::RateLimited { retry_after: retry_after.max(1) }.error_response()
+}
+
+/// Counts per client IP.
+#[derive(Debug, Clone, Copy)]
+pub struct PerClientIp;
+
+impl KeyExtractor for PerClientIp {
+    type Key = RateKey;
+    type KeyExtractionError = SimpleKeyExtractionError<&'static str>;
+
+    fn extract(&self, req: &ServiceRequest) -> Result<RateKey, Self::KeyExtractionError> {
+        Ok(RateKey::Ip(client_ip(req.request())))
+    }
+
+    fn exceed_rate_limit_response(&self, negative: &NotUntil<QuantaInstant>, _: HttpResponseBuilder) -> HttpResponse {
+        too_many(negative)
+    }
+}
+
+/// Counts per authenticated user, falling back to the client IP. Only a
+/// token with a valid signature names a user, so forged `sub`s cannot
+/// spread one client over many buckets.
+#[derive(Debug, Clone, Copy)]
+pub struct PerCallerOrIp;
+
+impl KeyExtractor for PerCallerOrIp {
+    type Key = RateKey;
+    type KeyExtractionError = SimpleKeyExtractionError<&'static str>;
+
+    fn extract(&self, req: &ServiceRequest) -> Result<RateKey, Self::KeyExtractionError> {
+        if EXEMPT_PATHS.contains(&req.path()) {
+            return Ok(RateKey::Exempt);
+        }
+        let user = bearer_token(req.request()).and_then(|token| {
+            let state = req.app_data::<web::Data<AppState>>()?;
+            state.auth.verified_subject(token)
+        });
+        Ok(match user {
+            Some(user_id) => RateKey::User(user_id.to_string()),
+            None => RateKey::Ip(client_ip(req.request())),
+        })
+    }
+
+    fn exceed_rate_limit_response(&self, negative: &NotUntil<QuantaInstant>, _: HttpResponseBuilder) -> HttpResponse {
+        too_many(negative)
+    }
+
+    fn whitelisted_keys(&self) -> Vec<RateKey> {
+        vec![RateKey::Exempt]
+    }
+}
+
+/// One limit: its governor configuration, and whether it is on at all
+/// (a limit of 0 is off; the middleware is then skipped entirely).
+#[derive(Clone)]
+pub struct Limit<K: KeyExtractor> {
+    pub config: GovernorConfig<K, NoOpMiddleware<QuantaInstant>>,
+    pub enabled: bool,
+}
+
+impl<K: KeyExtractor> Limit<K> {
+    /// `per_minute` requests a minute with bursts of `burst`; 0 is off.
+    fn new(key: K, per_minute: u32, burst: u32) -> Self {
+        let enabled = per_minute > 0;
+        let period = Duration::from_nanos(60_000_000_000 / u64::from(per_minute.max(1)));
+        let config = GovernorConfigBuilder::default()
+            .key_extractor(key)
+            .period(period)
+            .burst_size(burst.max(1))
+            .permissive(!enabled)
+            .finish()
+            // `finish` refuses only a zero period or burst, which `max(1)` rules out.
+            .unwrap_or_else(|| unreachable!("a non-zero period and burst always build"));
+        Limit { config, enabled }
+    }
+
+    fn forget_idle(&self) {
+        if self.enabled {
+            self.config.limiter().retain_recent();
+        }
+    }
+}
+
+pub type AuthLimit = Limit<PerClientIp>;
+pub type GeneralLimit = Limit<PerCallerOrIp>;
+
+/// The configured limits, built once and shared by every worker.
+#[derive(Clone)]
+pub struct RateLimits {
+    pub auth: AuthLimit,
+    pub general: GeneralLimit,
+}
+
+impl RateLimits {
+    pub fn new(auth_per_minute: u32, general_per_minute: u32) -> Self {
+        RateLimits {
+            auth: Limit::new(PerClientIp, auth_per_minute, 5.min(auth_per_minute)),
+            general: Limit::new(PerCallerOrIp, general_per_minute, general_per_minute),
+        }
+    }
+
+    /// Forgets idle clients, so memory stays bounded by active ones.
+    pub fn forget_idle(&self) {
+        self.auth.forget_idle();
+        self.general.forget_idle();
+    }
+}

@@ -1,0 +1,203 @@
+//! Building the application: the actix `App` (routes, middleware, error
+//! handlers) and the bound server. `main`, the tests and the benchmarks all
+//! start Zonmart through [`Application::build`].
+
+use std::net::TcpListener;
+
+use actix_cors::Cors;
+use actix_governor::Governor;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::error::{PathError, QueryPayloadError, UrlencodedError};
+use actix_web::http::{header, Method};
+use actix_web::middleware::{from_fn, Condition};
+use actix_web::{web, App, HttpRequest, HttpServer};
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+use zonmart_adapters::{Database, DbError, PoolOptions};
+use zonmart_domain::{Password, Username};
+
+use crate::config::{ConfigError, Settings};
+use crate::extract::BODY_LIMIT;
+use crate::openapi::ApiDoc;
+use crate::problem::ApiError;
+use crate::rate_limit::RateLimits;
+use crate::routes;
+use crate::state::AppState;
+use crate::telemetry;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("configuration: {0}")]
+    Config(#[from] ConfigError),
+    #[error("database: {0}")]
+    Database(#[from] DbError),
+    #[error("cannot listen on {address}: {source}")]
+    Bind { address: String, source: std::io::Error },
+    #[error("first admin: {0}")]
+    Admin(String),
+    #[error("password hasher: {0}")]
+    Hasher(#[from] zonmart_ports::HashError),
+}
+
+/// What the HTTP layer needs from the settings, cloned into every worker.
+#[derive(Clone)]
+pub struct HttpSettings {
+    pub cors_origins: Vec<String>,
+    /// Shared by all workers, so limits hold per process, not per worker.
+    pub rate_limits: RateLimits,
+}
+
+/// How often idle rate-limit buckets and expired refresh tokens are purged.
+const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// A bound, not yet running Zonmart server.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Connects to the database, migrates it, and binds the server.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        settings.validate()?;
+        let db = Database::connect(&settings.database_url, PoolOptions::default()).await?;
+        db.migrate().await?;
+        Self::build_with_database(settings, db).await
+    }
+
+    /// Binds the server over an already migrated database (tests use this
+    /// with a fresh database each).
+    pub async fn build_with_database(settings: Settings, db: Database) -> Result<Self, StartupError> {
+        settings.validate()?;
+        let state = web::Data::new(AppState::wire(db, &settings)?);
+        bootstrap_admin(&state, &settings).await?;
+
+        let listener = TcpListener::bind(&settings.bind)
+            .map_err(|source| StartupError::Bind { address: settings.bind.clone(), source })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartupError::Bind { address: settings.bind.clone(), source })?
+            .port();
+        let rate_limits = RateLimits::new(settings.rate_limit_auth_per_minute, settings.rate_limit_per_minute);
+        spawn_housekeeping(state.clone(), rate_limits.clone());
+        let http = HttpSettings { cors_origins: settings.cors_origins.clone(), rate_limits };
+        let openapi = ApiDoc::openapi();
+        let server = HttpServer::new(move || app(state.clone(), &http, openapi.clone()))
+            .listen(listener)
+            .map_err(|source| StartupError::Bind { address: settings.bind.clone(), source })?
+            .shutdown_timeout(30)
+            .run();
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT/SIGTERM, then finishes requests in flight (up to 30 s).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    pub fn into_server(self) -> Server {
+        self.server
+    }
+}
+
+/// Runs for the life of the process: forgets idle rate-limit buckets and
+/// deletes expired refresh tokens.
+fn spawn_housekeeping(state: web::Data<AppState>, rate_limits: RateLimits) {
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(HOUSEKEEPING_EVERY);
+        loop {
+            tick.tick().await;
+            rate_limits.forget_idle();
+            match state.auth.purge_expired_tokens().await {
+                Ok(0) => {}
+                Ok(purged) => tracing::info!(purged, "expired refresh tokens purged"),
+                Err(e) => tracing::warn!(error = %e, "purging expired refresh tokens failed"),
+            }
+        }
+    });
+}
+
+async fn bootstrap_admin(state: &AppState, settings: &Settings) -> Result<(), StartupError> {
+    let (Some(name), Some(password)) = (&settings.admin_username, &settings.admin_password) else {
+        return Ok(());
+    };
+    let username = Username::parse(name).map_err(|e| StartupError::Admin(format!("ZONMART_ADMIN_USERNAME {e}")))?;
+    let password = Password::parse(password).map_err(|e| StartupError::Admin(format!("ZONMART_ADMIN_PASSWORD {e}")))?;
+    state.auth.ensure_admin(username, password).await.map_err(|e| StartupError::Admin(e.to_string()))?;
+    Ok(())
+}
+
+/// CORS as API.md says: listed origins only, the API's methods and headers.
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE, Method::OPTIONS])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::HeaderName::from_static("idempotency-key"),
+            telemetry::REQUEST_ID,
+        ])
+        .expose_headers([header::ETAG, header::LOCATION, header::RETRY_AFTER, telemetry::REQUEST_ID])
+        .supports_credentials()
+        .max_age(3600);
+    for origin in origins {
+        cors = cors.allowed_origin(origin.trim_end_matches('/'));
+    }
+    cors
+}
+
+/// The whole application, as every worker (and every test) builds it.
+pub fn app(
+    state: web::Data<AppState>,
+    http: &HttpSettings,
+    openapi: utoipa::openapi::OpenApi,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(state)
+        .app_data(web::QueryConfig::default().error_handler(|e, _| query_error(e).into()))
+        .app_data(web::PathConfig::default().error_handler(|e, _| path_error(e).into()))
+        .app_data(web::FormConfig::default().limit(BODY_LIMIT).error_handler(|e, _| form_error(e).into()))
+        .configure(routes::health::configure)
+        .configure(|cfg| routes::auth::configure(cfg, &http.rate_limits.auth))
+        .configure(routes::users::configure)
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", openapi))
+        .service(web::redirect("/docs", "/docs/"))
+        .default_service(web::to(
+            |req: HttpRequest| async move { Err::<&str, _>(ApiError::NoRoute(req.path().to_owned())) },
+        ))
+        .wrap(Condition::new(http.rate_limits.general.enabled, Governor::new(&http.rate_limits.general.config)))
+        .wrap(cors(&http.cors_origins))
+        .wrap(from_fn(telemetry::request_context))
+}
+
+fn query_error(e: QueryPayloadError) -> ApiError {
+    ApiError::malformed(format!("invalid query string: {e}"))
+}
+
+fn path_error(e: PathError) -> ApiError {
+    ApiError::malformed(format!("invalid path: {e}"))
+}
+
+fn form_error(e: UrlencodedError) -> ApiError {
+    match e {
+        UrlencodedError::ContentType => {
+            ApiError::UnsupportedMediaType("send the form as Content-Type: application/x-www-form-urlencoded".into())
+        }
+        UrlencodedError::Overflow { .. } => ApiError::PayloadTooLarge { limit: BODY_LIMIT },
+        other => ApiError::malformed(format!("invalid form: {other}")),
+    }
+}

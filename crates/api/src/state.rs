@@ -1,0 +1,52 @@
+//! The services every handler reaches through `web::Data<AppState>`, wired
+//! from the adapters: the composition root.
+
+use std::sync::Arc;
+
+use zonmart_adapters::{
+    BcryptHasher, Database, JwtIssuer, RandomSecrets, SqlRefreshTokenStore, SqlUserRepository, SystemClock,
+    UlidGenerator,
+};
+use zonmart_app::{AuthPorts, AuthService, UserService};
+use zonmart_ports::{Clock, HashError, IdGenerator, PasswordHasher, StoreHealth, TokenIssuer, UserRepository};
+
+use crate::config::Settings;
+
+pub struct AppState {
+    pub users: UserService,
+    pub auth: AuthService,
+    pub health: Arc<dyn StoreHealth>,
+}
+
+impl AppState {
+    /// Fails only if the password hasher cannot be built (a bad cost).
+    pub fn wire(db: Database, settings: &Settings) -> Result<Self, HashError> {
+        let users: Arc<dyn UserRepository> = Arc::new(SqlUserRepository::new(db.clone()));
+        let hasher: Arc<dyn PasswordHasher> = Arc::new(BcryptHasher::new(settings.bcrypt_cost)?);
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let ids: Arc<dyn IdGenerator> = Arc::new(UlidGenerator::default());
+        let tokens: Arc<dyn TokenIssuer> = Arc::new(match &settings.jwt_secret {
+            Some(secret) => JwtIssuer::hs256(secret.as_bytes()),
+            None => {
+                tracing::warn!(
+                    "ZONMART_JWT_SECRET is not set: using a random key for this run only. \
+                     Tokens stop working on restart and differ between instances. Set it in production."
+                );
+                JwtIssuer::random_hs256()
+            }
+        });
+        Ok(AppState {
+            users: UserService::new(users.clone(), hasher.clone(), clock.clone(), ids.clone()),
+            auth: AuthService::new(AuthPorts {
+                users,
+                hasher,
+                tokens,
+                refresh_tokens: Arc::new(SqlRefreshTokenStore::new(db.clone())),
+                secrets: Arc::new(RandomSecrets),
+                clock,
+                ids,
+            }),
+            health: Arc::new(db),
+        })
+    }
+}

@@ -1,0 +1,157 @@
+//! The conventions every endpoint shares: problem documents, 404/405/413/415,
+//! strict JSON, request ids, CORS, health, the OpenAPI document.
+
+use actix_web::http::{Method, StatusCode};
+use serde_json::json;
+
+use crate::support::*;
+
+#[actix_web::test]
+async fn health_is_ok_and_ready_answers_when_the_database_does() {
+    let app = spawn_app().await;
+    let health = app.get("/health", None).await;
+    assert_eq!(health.status, StatusCode::OK);
+    assert_eq!(health.body, json!({"status": "ok"}));
+    assert_eq!(app.get("/ready", None).await.status, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn an_unknown_path_is_a_404_problem() {
+    let app = spawn_app().await;
+    app.get("/api/v1/nope", None).await.assert_problem(404, "not_found");
+}
+
+#[actix_web::test]
+async fn an_undeclared_method_on_a_known_path_is_405_with_allow() {
+    let app = spawn_app().await;
+    let reply = app.call(Method::PUT, "/api/v1/users", Some(&app.admin_token), Some(json!({})), &[]).await;
+    reply.assert_problem(405, "method_not_allowed");
+    assert_eq!(reply.header("allow"), Some("GET, POST"));
+    let reply = app.call(Method::DELETE, "/health", None, None, &[]).await;
+    reply.assert_problem(405, "method_not_allowed");
+    assert_eq!(reply.header("allow"), Some("GET"));
+}
+
+#[actix_web::test]
+async fn a_body_that_is_not_json_is_415_and_nothing_is_written() {
+    let app = spawn_app().await;
+    let body = br#"{"username":"mallory","password":"correct horse battery"}"#.to_vec();
+    app.send_raw(Method::POST, "/api/v1/auth/register", None, "text/plain", body)
+        .await
+        .assert_problem(415, "unsupported_media_type");
+    app.post("/api/v1/auth/login", None, json!({"username": "mallory", "password": PASSWORD}))
+        .await
+        .assert_problem(401, "unauthorized");
+}
+
+#[actix_web::test]
+async fn a_body_over_64_kib_is_413() {
+    let app = spawn_app().await;
+    let big = json!({"username": "big", "password": PASSWORD, "address": "x".repeat(70 * 1024)});
+    app.post("/api/v1/auth/register", None, big).await.assert_problem(413, "payload_too_large");
+}
+
+#[actix_web::test]
+async fn malformed_json_is_a_400_problem() {
+    let app = spawn_app().await;
+    let reply =
+        app.send_raw(Method::POST, "/api/v1/auth/register", None, "application/json", b"{\"username\":".to_vec()).await;
+    reply.assert_problem(400, "validation_failed");
+}
+
+#[actix_web::test]
+async fn unknown_fields_are_refused_naming_the_field() {
+    let app = spawn_app().await;
+    let reply = app
+        .post("/api/v1/auth/register", None, json!({"username": "bob", "password": PASSWORD, "is_admin": true}))
+        .await;
+    reply.assert_problem(400, "validation_failed");
+    assert_eq!(reply.fields(), vec!["is_admin"]);
+}
+
+#[actix_web::test]
+async fn a_string_with_nul_is_refused() {
+    let app = spawn_app().await;
+    let reply = app
+        .post("/api/v1/auth/register", None, json!({"username": "bob", "password": PASSWORD, "full_name": "Bo\u{0}b"}))
+        .await;
+    reply.assert_problem(400, "validation_failed");
+    assert_eq!(reply.fields(), vec!["full_name"]);
+}
+
+#[actix_web::test]
+async fn wrong_types_are_refused_naming_the_field() {
+    let app = spawn_app().await;
+    let reply = app.post("/api/v1/auth/register", None, json!({"username": 42, "password": PASSWORD})).await;
+    reply.assert_problem(400, "validation_failed");
+    assert_eq!(reply.fields(), vec!["username"]);
+}
+
+#[actix_web::test]
+async fn every_response_carries_a_request_id_and_a_sane_one_is_echoed() {
+    let app = spawn_app().await;
+    let mine = app.call(Method::GET, "/health", None, None, &[("x-request-id", "trace-42")]).await;
+    assert_eq!(mine.header("x-request-id"), Some("trace-42"));
+    let odd = app.call(Method::GET, "/nope", None, None, &[("x-request-id", "no spaces allowed")]).await;
+    assert_eq!(odd.header("x-request-id").map(str::len), Some(26), "a new ULID replaces it");
+}
+
+#[actix_web::test]
+async fn the_openapi_document_lists_the_routes_and_the_bearer_scheme() {
+    let app = spawn_app().await;
+    let doc = app.get("/api-docs/openapi.json", None).await;
+    assert_eq!(doc.status, StatusCode::OK);
+    assert!(doc.body["openapi"].as_str().unwrap().starts_with("3.1"));
+    for path in
+        ["/api/v1/auth/register", "/api/v1/users", "/api/v1/users/{id}", "/api/v1/users/me", "/health", "/ready"]
+    {
+        assert!(doc.body["paths"][path].is_object(), "{path} missing");
+    }
+    assert_eq!(doc.body["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+}
+
+#[actix_web::test]
+async fn swagger_ui_is_served_at_docs() {
+    let app = spawn_app().await;
+    let redirect = app.get("/docs", None).await;
+    assert!(redirect.status.is_redirection(), "{}", redirect.status);
+    let page = app.get("/docs/", None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("swagger"), "{}", &page.text[..page.text.len().min(200)]);
+}
+
+#[actix_web::test]
+async fn cors_allows_listed_origins_only() {
+    let settings = zonmart_api::Settings {
+        cors_origins: vec!["https://shop.example".into()],
+        ..zonmart_api::Settings::for_tests()
+    };
+    let app = spawn_app_on(zonmart_adapters::testing::TestDatabase::sqlite().await, settings).await;
+
+    let listed = app.call(Method::GET, "/health", None, None, &[("origin", "https://shop.example")]).await;
+    assert_eq!(listed.header("access-control-allow-origin"), Some("https://shop.example"));
+    assert_eq!(listed.header("access-control-allow-credentials"), Some("true"));
+    let exposed = listed.header("access-control-expose-headers").unwrap_or("").to_ascii_lowercase();
+    for h in ["etag", "location", "retry-after", "x-request-id"] {
+        assert!(exposed.contains(h), "{h} not exposed: {exposed}");
+    }
+
+    let preflight = app
+        .call(
+            Method::OPTIONS,
+            "/api/v1/users/me",
+            None,
+            None,
+            &[
+                ("origin", "https://shop.example"),
+                ("access-control-request-method", "PATCH"),
+                ("access-control-request-headers", "authorization, if-match, idempotency-key"),
+            ],
+        )
+        .await;
+    assert!(preflight.status.is_success(), "{}", preflight.status);
+    assert!(preflight.header("access-control-allow-methods").unwrap_or("").contains("PATCH"));
+
+    let other = app.call(Method::GET, "/health", None, None, &[("origin", "https://evil.example")]).await;
+    assert_eq!(other.header("access-control-allow-origin"), None);
+}

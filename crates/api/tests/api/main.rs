@@ -1,0 +1,9 @@
+//! HTTP tests: a real Zonmart server per test (port 0, its own database),
+//! driven by an HTTP client exactly as API.md's clients would.
+
+mod support;
+
+mod auth;
+mod contract;
+mod users;
+mod versions;

@@ -1,0 +1,160 @@
+//! The one way tests start Zonmart: [`spawn_app`] builds the real
+//! application (same `Application::build_with_database` as `main`) over a
+//! fresh database, serves it on a free port, and logs the first admin in.
+
+#![allow(dead_code)]
+
+use actix_web::http::{header, Method, StatusCode};
+use awc::http::header::HeaderMap;
+use serde_json::{json, Value};
+use zonmart_adapters::testing::TestDatabase;
+use zonmart_api::{Application, Settings};
+
+pub const ADMIN: &str = "admin";
+pub const ADMIN_PASSWORD: &str = "admin-password";
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestApp {
+    pub base: String,
+    pub client: awc::Client,
+    /// An access token of the configured first admin.
+    pub admin_token: String,
+    _db: TestDatabase,
+}
+
+/// An answer: status, headers and the body (JSON when it is JSON).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts an RFC 9457 problem document with this status and code.
+    pub fn assert_problem(&self, status: u16, code: &str) {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.text);
+        assert_eq!(self.header("content-type"), Some("application/problem+json"), "body: {}", self.text);
+        assert_eq!(self.body["code"], code, "body: {}", self.text);
+        assert_eq!(self.body["status"], status);
+        for member in ["type", "title", "detail"] {
+            assert!(self.body[member].is_string(), "problem lacks {member}: {}", self.text);
+        }
+    }
+
+    /// The `field`s of a validation problem.
+    pub fn fields(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|a| a.iter().map(|e| e["field"].as_str().unwrap_or("").to_owned()).collect())
+            .unwrap_or_default()
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_on(TestDatabase::sqlite().await, Settings::for_tests()).await
+}
+
+/// The same app over PostgreSQL, or `None` when no test database is
+/// configured (outside CI; under CI that panics instead).
+pub async fn spawn_app_on_postgres() -> Option<TestApp> {
+    Some(spawn_app_on(TestDatabase::postgres().await?, Settings::for_tests()).await)
+}
+
+pub async fn spawn_app_on(db: TestDatabase, settings: Settings) -> TestApp {
+    let settings =
+        Settings { admin_username: Some(ADMIN.into()), admin_password: Some(ADMIN_PASSWORD.into()), ..settings };
+    let app = Application::build_with_database(settings, db.database()).await.expect("the app builds");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    actix_web::rt::spawn(app.into_server());
+    let client = awc::Client::builder().disable_redirects().timeout(std::time::Duration::from_secs(30)).finish();
+    let mut test_app = TestApp { base, client, admin_token: String::new(), _db: db };
+    test_app.admin_token = test_app.login(ADMIN, ADMIN_PASSWORD).await;
+    test_app
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Sends a request. `body` goes as JSON; `headers` are added as given.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            req = req.insert_header((header::AUTHORIZATION, format!("Bearer {token}")));
+        }
+        for (name, value) in headers {
+            req = req.insert_header((*name, *value));
+        }
+        let mut res = match body {
+            Some(body) => req.send_json(&body).await,
+            None => req.send().await,
+        }
+        .expect("the server answers");
+        let bytes = res.body().limit(10 * 1024 * 1024).await.expect("a readable body");
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Reply { status: res.status(), headers: res.headers().clone(), body, text }
+    }
+
+    /// Sends raw bytes with a content type of the caller's choice.
+    pub async fn send_raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> Reply {
+        let mut req = self.client.request(method, self.url(path)).insert_header((header::CONTENT_TYPE, content_type));
+        if let Some(token) = token {
+            req = req.insert_header((header::AUTHORIZATION, format!("Bearer {token}")));
+        }
+        let mut res = req.send_body(bytes).await.expect("the server answers");
+        let bytes = res.body().limit(10 * 1024 * 1024).await.expect("a readable body");
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Reply { status: res.status(), headers: res.headers().clone(), body, text }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        self.call(Method::GET, path, token, None, &[]).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
+        self.call(Method::POST, path, token, Some(body), &[]).await
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let reply = self.post("/api/v1/auth/login", None, json!({"username": username, "password": password})).await;
+        assert_eq!(reply.status, StatusCode::OK, "login of {username} failed: {}", reply.text);
+        reply.body["access_token"].as_str().expect("an access token").to_owned()
+    }
+
+    /// Registers a customer; returns their user JSON and an access token.
+    pub async fn register(&self, username: &str) -> (Value, String) {
+        let reply = self
+            .post(
+                "/api/v1/auth/register",
+                None,
+                json!({"username": username, "email": format!("{username}@example.com"), "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "register {username}: {}", reply.text);
+        let token = self.login(username, PASSWORD).await;
+        (reply.body, token)
+    }
+}
