@@ -97,8 +97,8 @@ async fn listing_pages_newest_first_without_overlap(db: Database) {
     }
     let filter = UserFilter::default();
     let first = repo.list(&filter, page(2, None)).await.unwrap();
-    let second = repo.list(&filter, page(2, first.next)).await.unwrap();
-    let third = repo.list(&filter, page(2, second.next)).await.unwrap();
+    let second = repo.list(&filter, page(2, first.next.clone())).await.unwrap();
+    let third = repo.list(&filter, page(2, second.next.clone())).await.unwrap();
     assert_eq!(names(&first.items), ["user-u5", "user-u4"]);
     assert_eq!(names(&second.items), ["user-u3", "user-u2"]);
     assert_eq!(names(&third.items), ["user-u1"]);

@@ -59,6 +59,18 @@ ulid_id!(
     /// Identifies a user.
     UserId
 );
+ulid_id!(
+    /// Identifies a product.
+    ProductId
+);
+ulid_id!(
+    /// Identifies a cart (one per user).
+    CartId
+);
+ulid_id!(
+    /// Identifies an order.
+    OrderId
+);
 
 #[cfg(test)]
 mod tests {

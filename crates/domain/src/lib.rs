@@ -6,16 +6,26 @@
 //! about HTTP or SQL.
 
 pub mod actor;
+pub mod cart;
+pub mod idempotency;
 pub mod ids;
+pub mod money;
+pub mod order;
 pub mod page;
+pub mod product;
 pub mod text;
 pub mod user;
 pub mod validation;
 pub mod version;
 
 pub use actor::{Actor, Role};
-pub use ids::{InvalidId, UserId};
-pub use page::{Cursor, Limit, Page, PageRequest};
+pub use cart::{Cart, CartError, CartLine, PricedCart, PricedLine, Quantity};
+pub use idempotency::IdempotencyKey;
+pub use ids::{CartId, InvalidId, OrderId, ProductId, UserId};
+pub use money::{Currency, PriceCents};
+pub use order::{MixedCurrencies, Order, OrderItem, OrderItems, OrderLine, OrderStatus, PricedItem, StatusChangeError};
+pub use page::{Cursor, Limit, Page, PageRequest, SortKey};
+pub use product::{Description, NewProduct, Product, ProductChanges, ProductName, Sku, Stock};
 pub use user::{Address, Email, FullName, NewUser, Password, PasswordHash, User, UserChanges, Username};
 pub use validation::{FieldError, ValidationErrors};
 pub use version::{Version, VersionConflict};

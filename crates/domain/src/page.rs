@@ -40,31 +40,80 @@ impl Default for Limit {
     }
 }
 
-/// Where the next page starts: the id of the last item of the previous page.
-/// Clients see it as an opaque string.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cursor(Ulid);
+/// The sort value of the last item seen, for lists not sorted by id alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SortKey {
+    Int(i64),
+    Text(String),
+}
+
+/// Where the next page starts: the sort key (if the list is sorted by
+/// something other than the id) and the id of the last item of the previous
+/// page. Clients see it as an opaque string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    key: Option<SortKey>,
+    id: Ulid,
+}
 
 impl Cursor {
     pub fn after(id: Ulid) -> Self {
-        Self(id)
+        Self { key: None, id }
     }
 
+    pub fn after_keyed(key: SortKey, id: Ulid) -> Self {
+        Self { key: Some(key), id }
+    }
+
+    /// Parses what [`Cursor::encode`] produced: a bare ULID, or hex of
+    /// `i:<ULID>:<n>` / `s:<ULID>:<text>`.
     pub fn parse(s: &str) -> Result<Self, InvalidCursor> {
-        parse_ulid(s).map(Self).map_err(|_| InvalidCursor)
+        if let Ok(id) = parse_ulid(s) {
+            return Ok(Self::after(id));
+        }
+        let decoded = decode_hex(s).ok_or(InvalidCursor)?;
+        let (kind, rest) = decoded.split_once(':').ok_or(InvalidCursor)?;
+        let (id, value) = rest.split_once(':').ok_or(InvalidCursor)?;
+        let id = parse_ulid(id).map_err(|_| InvalidCursor)?;
+        let key = match kind {
+            "i" => SortKey::Int(value.parse().map_err(|_| InvalidCursor)?),
+            "s" => SortKey::Text(value.to_owned()),
+            _ => return Err(InvalidCursor),
+        };
+        Ok(Self::after_keyed(key, id))
     }
 
-    pub fn id(self) -> Ulid {
-        self.0
+    pub fn id(&self) -> Ulid {
+        self.id
     }
 
-    pub fn encode(self) -> String {
-        self.0.to_string()
+    pub fn key(&self) -> Option<&SortKey> {
+        self.key.as_ref()
+    }
+
+    pub fn encode(&self) -> String {
+        match &self.key {
+            None => self.id.to_string(),
+            Some(SortKey::Int(n)) => encode_hex(&format!("i:{}:{n}", self.id)),
+            Some(SortKey::Text(t)) => encode_hex(&format!("s:{}:{t}", self.id)),
+        }
     }
 }
 
+fn encode_hex(s: &str) -> String {
+    s.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+fn decode_hex(s: &str) -> Option<String> {
+    if !s.len().is_multiple_of(2) || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> = (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok()).collect();
+    String::from_utf8(bytes?).ok()
+}
+
 /// One page asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PageRequest {
     pub limit: Limit,
     pub after: Option<Cursor>,
@@ -80,11 +129,16 @@ pub struct Page<T> {
 impl<T> Page<T> {
     /// Builds a page from up to `limit + 1` rows fetched in order: the extra
     /// row only tells that there is a next page.
-    pub fn from_rows(mut rows: Vec<T>, limit: Limit, id_of: impl Fn(&T) -> Ulid) -> Self {
+    pub fn from_rows(rows: Vec<T>, limit: Limit, id_of: impl Fn(&T) -> Ulid) -> Self {
+        Self::from_rows_keyed(rows, limit, |row| Cursor::after(id_of(row)))
+    }
+
+    /// Like [`Page::from_rows`], for lists whose cursor carries a sort key.
+    pub fn from_rows_keyed(mut rows: Vec<T>, limit: Limit, cursor_of: impl Fn(&T) -> Cursor) -> Self {
         let limit = limit.get() as usize;
         let has_more = rows.len() > limit;
         rows.truncate(limit);
-        let next = if has_more { rows.last().map(|last| Cursor::after(id_of(last))) } else { None };
+        let next = if has_more { rows.last().map(cursor_of) } else { None };
         Page { items: rows, next }
     }
 
@@ -125,5 +179,17 @@ mod tests {
         let c = Cursor::after(Ulid::from_parts(42, 7));
         assert_eq!(Cursor::parse(&c.encode()), Ok(c));
         assert_eq!(Cursor::parse("nope"), Err(InvalidCursor));
+        assert_eq!(Cursor::parse("abc"), Err(InvalidCursor));
+    }
+
+    #[test]
+    fn keyed_cursors_round_trip_with_their_sort_key() {
+        let id = Ulid::from_parts(42, 7);
+        for key in [SortKey::Int(-5), SortKey::Int(1999), SortKey::Text("Tea: green, 500g".into())] {
+            let c = Cursor::after_keyed(key.clone(), id);
+            let parsed = Cursor::parse(&c.encode()).unwrap();
+            assert_eq!(parsed.key(), Some(&key));
+            assert_eq!(parsed.id(), id);
+        }
     }
 }

@@ -3,19 +3,27 @@
 //! else. With the `mock` feature every trait has a `mockall` mock
 //! (`MockUserRepository`, ...), so other crates' tests can use them.
 
+pub mod cart_repository;
 pub mod clock;
 pub mod health;
+pub mod idempotency_store;
 pub mod ids;
+pub mod order_repository;
 pub mod password;
+pub mod product_repository;
 pub mod refresh_tokens;
 pub mod repo_error;
 pub mod token;
 pub mod user_repository;
 
+pub use cart_repository::CartRepository;
 pub use clock::Clock;
 pub use health::StoreHealth;
+pub use idempotency_store::{Claim, IdempotencyStore, StoredResponse};
 pub use ids::IdGenerator;
+pub use order_repository::{OrderFilter, OrderRepository, OrderSource, PlaceOrder, PlaceOrderError};
 pub use password::{HashError, PasswordHasher};
+pub use product_repository::{ProductFilter, ProductRepository, ProductSort};
 pub use refresh_tokens::{Consumed, RefreshToken, RefreshTokenStore, SecretGenerator};
 pub use repo_error::RepoError;
 pub use token::{AccessClaims, TokenError, TokenIssuer};
@@ -23,10 +31,14 @@ pub use user_repository::{UserFilter, UserRepository};
 
 #[cfg(feature = "mock")]
 pub use {
+    cart_repository::MockCartRepository,
     clock::MockClock,
     health::MockStoreHealth,
+    idempotency_store::MockIdempotencyStore,
     ids::MockIdGenerator,
+    order_repository::MockOrderRepository,
     password::MockPasswordHasher,
+    product_repository::MockProductRepository,
     refresh_tokens::{MockRefreshTokenStore, MockSecretGenerator},
     token::MockTokenIssuer,
     user_repository::MockUserRepository,

@@ -33,7 +33,7 @@ pub struct PageBody<T> {
 
 impl<T> PageBody<T> {
     pub fn from_page<D>(page: Page<D>, f: impl FnMut(D) -> T) -> Self {
-        let next_cursor = page.next.map(Cursor::encode);
+        let next_cursor = page.next.as_ref().map(Cursor::encode);
         PageBody { items: page.items.into_iter().map(f).collect(), next_cursor }
     }
 }

@@ -1,0 +1,61 @@
+//! Where products are kept.
+
+use async_trait::async_trait;
+use zonmart_domain::{Page, PageRequest, PriceCents, Product, ProductId, Version};
+
+use crate::RepoError;
+
+/// Narrows a product listing (archived products are never listed).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProductFilter {
+    /// Case-insensitive substring of the name.
+    pub q: Option<String>,
+    pub min_price: Option<PriceCents>,
+    pub max_price: Option<PriceCents>,
+    /// `Some(true)`: stock > 0 only; `Some(false)`: stock = 0 only.
+    pub in_stock: Option<bool>,
+}
+
+/// The orders a product listing can come in; ties are broken by id, so
+/// keyset pagination is stable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProductSort {
+    /// `-created_at` (the default).
+    #[default]
+    NewestFirst,
+    /// `created_at`.
+    OldestFirst,
+    /// `price_cents`.
+    PriceAscending,
+    /// `-price_cents`.
+    PriceDescending,
+    /// `name`.
+    NameAscending,
+}
+
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait ProductRepository: Send + Sync {
+    /// `Duplicate { field: "sku" }` when the SKU is taken.
+    async fn insert(&self, product: &Product) -> Result<(), RepoError>;
+
+    /// Archived products too.
+    async fn find(&self, id: ProductId) -> Result<Option<Product>, RepoError>;
+
+    /// The products with these ids that exist (archived too), in any order.
+    async fn find_many(&self, ids: &[ProductId]) -> Result<Vec<Product>, RepoError>;
+
+    /// Live products, sorted, one keyset page. A cursor carries the sort key
+    /// of the sort it came from (the caller checks it matches).
+    async fn list(
+        &self,
+        filter: &ProductFilter,
+        sort: ProductSort,
+        page: PageRequest,
+    ) -> Result<Page<Product>, RepoError>;
+
+    /// Writes `product` (already at its new version) only while the stored
+    /// row is at `expected`, in one statement: `VersionConflict` or `NotFound`
+    /// otherwise; `Duplicate { field: "sku" }` for a taken SKU.
+    async fn update(&self, product: &Product, expected: Version) -> Result<(), RepoError>;
+}
