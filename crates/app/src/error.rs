@@ -2,7 +2,7 @@
 //! variant to exactly one problem document.
 
 use thiserror::Error;
-use zonmart_domain::{ValidationErrors, Version, VersionConflict};
+use zonmart_domain::{OrderStatus, ProductId, StatusChangeError, ValidationErrors, Version, VersionConflict};
 use zonmart_ports::{HashError, RepoError, TokenError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -16,6 +16,18 @@ pub enum AppError {
     VersionConflict { current: Version },
     #[error("{field} is already taken")]
     Duplicate { field: String },
+    /// An `Idempotency-Key` reused with another request, or still in use.
+    #[error("{0}")]
+    IdempotencyConflict(String),
+    /// Products that do not exist or are archived, where they are needed.
+    #[error("products unavailable")]
+    ProductUnavailable { product_ids: Vec<ProductId> },
+    /// Products without enough stock for the order.
+    #[error("insufficient stock")]
+    InsufficientStock { product_ids: Vec<ProductId> },
+    /// An order status change the state machine does not have.
+    #[error("an order that is {from} cannot become {to}")]
+    InvalidTransition { from: OrderStatus, to: OrderStatus },
     /// Missing, wrong or expired credentials.
     #[error("unauthorized")]
     Unauthorized,
@@ -67,6 +79,15 @@ impl From<TokenError> for AppError {
         match e {
             TokenError::Invalid | TokenError::Expired => AppError::Unauthorized,
             TokenError::Signing(detail) => AppError::Internal(detail),
+        }
+    }
+}
+
+impl From<StatusChangeError> for AppError {
+    fn from(e: StatusChangeError) -> Self {
+        match e {
+            StatusChangeError::InvalidTransition { from, to } => AppError::InvalidTransition { from, to },
+            StatusChangeError::Forbidden => AppError::Forbidden(e.to_string()),
         }
     }
 }

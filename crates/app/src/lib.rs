@@ -4,14 +4,26 @@
 //! - [`UserService`]: register, create, read, list, update, delete users.
 //! - [`AuthService`]: log in, refresh and log out, authenticate a bearer token,
 //!   bootstrap the first admin.
+//! - [`ProductService`]: the catalog (public reads, admin writes, archiving).
+//! - [`CartService`]: the caller's cart.
+//! - [`OrderService`]: placing orders without overselling, the status machine.
+//! - [`IdempotencyService`]: replaying the first answer to a retried request.
 
 pub mod auth;
+pub mod cart;
 pub mod error;
+pub mod idempotency;
+pub mod orders;
+pub mod products;
 pub mod users;
 
 #[cfg(test)]
 mod test_support;
 
 pub use auth::{AuthPorts, AuthService, LoginTokens};
+pub use cart::CartService;
 pub use error::AppError;
+pub use idempotency::{Begin, IdempotencyService};
+pub use orders::{OrderRequest, OrderService};
+pub use products::ProductService;
 pub use users::UserService;

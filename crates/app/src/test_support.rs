@@ -60,3 +60,25 @@ pub fn fake_hasher() -> MockPasswordHasher {
     hasher.expect_dummy_hash().returning(|| PasswordHash::new("hash:\u{0}dummy".into()));
     hasher
 }
+
+pub fn product_id(n: u64) -> zonmart_domain::ProductId {
+    zonmart_domain::ProductId::from_ulid(Ulid::from_parts(n, 1))
+}
+
+/// A live product with id `n`, priced `price` cents in `currency`, stock 10.
+pub fn product(n: u64, price: i64, currency: &str) -> zonmart_domain::Product {
+    use zonmart_domain::{Currency, NewProduct, PriceCents, ProductName, Stock};
+    NewProduct {
+        name: ProductName::parse(&format!("product {n}")).unwrap(),
+        description: None,
+        price: PriceCents::new(price).unwrap(),
+        currency: Currency::parse(currency).unwrap(),
+        stock: Stock::new(10).unwrap(),
+        sku: None,
+    }
+    .into_product(product_id(n), t0())
+}
+
+pub fn version(n: i64) -> zonmart_domain::Version {
+    zonmart_domain::Version::new(n).unwrap()
+}

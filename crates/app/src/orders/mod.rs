@@ -1,0 +1,119 @@
+//! Order use cases: placing (from explicit lines or the cart), reading,
+//! listing, moving through the state machine, and deleting cancelled ones.
+
+use std::sync::Arc;
+
+use zonmart_domain::{Actor, Order, OrderId, OrderItems, OrderStatus, Page, PageRequest, UserId, Version};
+use zonmart_ports::{Clock, IdGenerator, OrderFilter, OrderRepository, OrderSource, PlaceOrder, PlaceOrderError};
+
+use crate::AppError;
+
+#[cfg(test)]
+mod tests;
+
+/// What an order is made of, as the caller asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrderRequest {
+    Items(OrderItems),
+    FromCart,
+}
+
+#[derive(Clone)]
+pub struct OrderService {
+    orders: Arc<dyn OrderRepository>,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGenerator>,
+}
+
+impl OrderService {
+    pub fn new(orders: Arc<dyn OrderRepository>, clock: Arc<dyn Clock>, ids: Arc<dyn IdGenerator>) -> Self {
+        Self { orders, clock, ids }
+    }
+
+    /// Places an order for the caller. Stock, prices and the cart change in
+    /// one transaction or not at all.
+    pub async fn place(&self, actor: &Actor, request: OrderRequest) -> Result<Order, AppError> {
+        let source = match request {
+            OrderRequest::Items(items) => OrderSource::Items(items),
+            OrderRequest::FromCart => OrderSource::Cart,
+        };
+        let order = PlaceOrder {
+            id: OrderId::from_ulid(self.ids.generate()),
+            user_id: actor.user_id,
+            source,
+            now: self.clock.now(),
+        };
+        let placed = self.orders.place(&order).await.map_err(|e| match e {
+            PlaceOrderError::ProductUnavailable(product_ids) => AppError::ProductUnavailable { product_ids },
+            PlaceOrderError::InsufficientStock(product_ids) => AppError::InsufficientStock { product_ids },
+            PlaceOrderError::MixedCurrencies(ids) => {
+                let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+                AppError::validation(
+                    "items",
+                    &format!("an order is in one currency; priced differently: {}", ids.join(", ")),
+                )
+            }
+            PlaceOrderError::EmptyCart => AppError::validation("from_cart", "the cart is empty"),
+            PlaceOrderError::Repo(e) => e.into(),
+        })?;
+        tracing::info!(order_id = %placed.id, user_id = %placed.user_id, total_cents = placed.total_cents, "order placed");
+        Ok(placed)
+    }
+
+    /// The owner's or any for an admin; someone else's is `NotFound`.
+    pub async fn get(&self, actor: &Actor, id: OrderId) -> Result<Order, AppError> {
+        match self.orders.find(id).await? {
+            Some(order) if actor.may_act_for(order.user_id) => Ok(order),
+            _ => Err(AppError::NotFound),
+        }
+    }
+
+    /// The caller's orders; an admin's view is everyone's, optionally one
+    /// user's. A customer may name only themselves as `user_id`.
+    pub async fn list(
+        &self,
+        actor: &Actor,
+        user_id: Option<UserId>,
+        status: Option<OrderStatus>,
+        page: PageRequest,
+    ) -> Result<Page<Order>, AppError> {
+        let user_id = match (actor.is_admin(), user_id) {
+            (true, filter) => filter,
+            (false, None) => Some(actor.user_id),
+            (false, Some(id)) if id == actor.user_id => Some(id),
+            (false, Some(_)) => return Err(AppError::Forbidden("only an admin may list other users' orders".into())),
+        };
+        Ok(self.orders.list(&OrderFilter { user_id, status }, page).await?)
+    }
+
+    /// Moves an order to `to` (state machine and roles in the domain);
+    /// cancelling puts the stock back in the same transaction.
+    pub async fn change_status(
+        &self,
+        actor: &Actor,
+        id: OrderId,
+        expected: Version,
+        to: OrderStatus,
+    ) -> Result<Order, AppError> {
+        let current = self.get(actor, id).await?;
+        Version::check(expected, current.version)?;
+        let changed = current.change_status(to, actor, self.clock.now())?;
+        self.orders.update_status(&changed, expected, Order::restocks_on(to)).await?;
+        tracing::info!(order_id = %id, from = %current.status, to = %to, by = %actor.user_id, "order status changed");
+        Ok(changed)
+    }
+
+    /// Admins delete cancelled orders only.
+    pub async fn delete(&self, actor: &Actor, id: OrderId, expected: Version) -> Result<(), AppError> {
+        let current = self.get(actor, id).await?;
+        if !actor.is_admin() {
+            return Err(AppError::Forbidden("only an admin may delete orders".into()));
+        }
+        Version::check(expected, current.version)?;
+        if current.status != OrderStatus::Cancelled {
+            return Err(AppError::InvalidTransition { from: current.status, to: OrderStatus::Cancelled });
+        }
+        self.orders.delete(id, expected).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,203 @@
+use std::sync::Arc;
+
+use mockall::predicate::eq;
+use zonmart_domain::{
+    Order, OrderId, OrderItem, OrderItems, OrderStatus, PageRequest, PriceCents, PricedItem, Quantity,
+};
+use zonmart_ports::{MockOrderRepository, OrderSource, PlaceOrderError, RepoError};
+
+use super::{OrderRequest, OrderService};
+use crate::test_support::*;
+use crate::AppError;
+
+fn service(repo: MockOrderRepository) -> OrderService {
+    OrderService::new(Arc::new(repo), clock_at(t0()), ids_from(6))
+}
+
+fn order_of(user: u64, status: OrderStatus) -> Order {
+    let item = PricedItem {
+        product_id: product_id(1),
+        name: "product 1".into(),
+        quantity: Quantity::new(2).unwrap(),
+        unit_price: PriceCents::new(500).unwrap(),
+        currency: zonmart_domain::Currency::usd(),
+    };
+    let mut order =
+        Order::place(OrderId::from_ulid(ulid::Ulid::from_parts(7, 7)), user_id(user), vec![item], t0()).unwrap();
+    order.status = status;
+    order
+}
+
+fn repo_with(order: Order) -> MockOrderRepository {
+    let mut repo = MockOrderRepository::new();
+    let id = order.id;
+    repo.expect_find().with(eq(id)).returning(move |_| Ok(Some(order.clone())));
+    repo
+}
+
+fn items() -> OrderItems {
+    OrderItems::new(vec![OrderItem { product_id: product_id(1), quantity: Quantity::new(2).unwrap() }]).unwrap()
+}
+
+#[tokio::test]
+async fn placing_passes_the_callers_lines_with_a_new_id_and_the_time() {
+    let mut repo = MockOrderRepository::new();
+    repo.expect_place()
+        .withf(|p| p.user_id == user_id(1) && p.now == t0() && matches!(p.source, OrderSource::Items(_)))
+        .times(1)
+        .returning(|_| Ok(order_of(1, OrderStatus::Pending)));
+    let order = service(repo).place(&customer(1), OrderRequest::Items(items())).await.unwrap();
+    assert_eq!(order.total_cents, 1000);
+}
+
+#[tokio::test]
+async fn placing_from_the_cart_asks_for_the_cart_source() {
+    let mut repo = MockOrderRepository::new();
+    repo.expect_place()
+        .withf(|p| p.source == OrderSource::Cart)
+        .times(1)
+        .returning(|_| Ok(order_of(1, OrderStatus::Pending)));
+    assert!(service(repo).place(&customer(1), OrderRequest::FromCart).await.is_ok());
+}
+
+#[tokio::test]
+async fn stock_and_availability_failures_name_the_products() {
+    for (failure, expected) in [
+        (
+            PlaceOrderError::InsufficientStock(vec![product_id(1)]),
+            AppError::InsufficientStock { product_ids: vec![product_id(1)] },
+        ),
+        (
+            PlaceOrderError::ProductUnavailable(vec![product_id(2)]),
+            AppError::ProductUnavailable { product_ids: vec![product_id(2)] },
+        ),
+        (PlaceOrderError::Repo(RepoError::Unavailable("down".into())), AppError::Unavailable),
+    ] {
+        let mut repo = MockOrderRepository::new();
+        repo.expect_place().return_const(Err(failure));
+        assert_eq!(service(repo).place(&customer(1), OrderRequest::Items(items())).await.unwrap_err(), expected);
+    }
+}
+
+#[tokio::test]
+async fn an_empty_cart_and_mixed_currencies_are_validation_errors() {
+    for (failure, field) in
+        [(PlaceOrderError::EmptyCart, "from_cart"), (PlaceOrderError::MixedCurrencies(vec![product_id(2)]), "items")]
+    {
+        let mut repo = MockOrderRepository::new();
+        repo.expect_place().return_const(Err(failure));
+        let err = service(repo).place(&customer(1), OrderRequest::FromCart).await.unwrap_err();
+        assert!(matches!(err, AppError::Validation(e) if e.errors()[0].field == field));
+    }
+}
+
+#[tokio::test]
+async fn another_customers_order_is_not_found() {
+    let repo = repo_with(order_of(2, OrderStatus::Pending));
+    let err = service(repo).get(&customer(1), OrderId::from_ulid(ulid::Ulid::from_parts(7, 7))).await.unwrap_err();
+    assert_eq!(err, AppError::NotFound);
+}
+
+#[tokio::test]
+async fn a_customer_lists_only_their_own_orders() {
+    let mut repo = MockOrderRepository::new();
+    repo.expect_list()
+        .withf(|f, _| f.user_id == Some(user_id(1)))
+        .times(2)
+        .returning(|_, _| Ok(zonmart_domain::Page { items: vec![], next: None }));
+    let service = service(repo);
+    assert!(service.list(&customer(1), None, None, PageRequest::default()).await.is_ok());
+    assert!(service.list(&customer(1), Some(user_id(1)), None, PageRequest::default()).await.is_ok());
+    let err = service.list(&customer(1), Some(user_id(2)), None, PageRequest::default()).await.unwrap_err();
+    assert!(matches!(err, AppError::Forbidden(_)));
+}
+
+#[tokio::test]
+async fn an_admin_lists_everyones_orders_or_one_users() {
+    let mut repo = MockOrderRepository::new();
+    repo.expect_list()
+        .withf(|f, _| f.user_id.is_none())
+        .times(1)
+        .returning(|_, _| Ok(zonmart_domain::Page { items: vec![], next: None }));
+    repo.expect_list()
+        .withf(|f, _| f.user_id == Some(user_id(2)))
+        .times(1)
+        .returning(|_, _| Ok(zonmart_domain::Page { items: vec![], next: None }));
+    let service = service(repo);
+    assert!(service.list(&admin(9), None, None, PageRequest::default()).await.is_ok());
+    assert!(service.list(&admin(9), Some(user_id(2)), None, PageRequest::default()).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_customer_cancelling_their_pending_order_restocks() {
+    let order = order_of(1, OrderStatus::Pending);
+    let id = order.id;
+    let mut repo = repo_with(order);
+    repo.expect_update_status()
+        .withf(|o, v, restock| o.status == OrderStatus::Cancelled && *v == version(1) && *restock)
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    let cancelled = service(repo).change_status(&customer(1), id, version(1), OrderStatus::Cancelled).await.unwrap();
+    assert_eq!(cancelled.version, version(2));
+}
+
+#[tokio::test]
+async fn an_admin_ships_without_restocking() {
+    let order = order_of(1, OrderStatus::Paid);
+    let id = order.id;
+    let mut repo = repo_with(order);
+    repo.expect_update_status()
+        .withf(|o, _, restock| o.status == OrderStatus::Shipped && !restock)
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    assert!(service(repo).change_status(&admin(9), id, version(1), OrderStatus::Shipped).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_move_the_machine_lacks_is_an_invalid_transition() {
+    let order = order_of(1, OrderStatus::Delivered);
+    let id = order.id;
+    let mut repo = repo_with(order);
+    repo.expect_update_status().times(0);
+    let err = service(repo).change_status(&admin(9), id, version(1), OrderStatus::Cancelled).await.unwrap_err();
+    assert_eq!(err, AppError::InvalidTransition { from: OrderStatus::Delivered, to: OrderStatus::Cancelled });
+}
+
+#[tokio::test]
+async fn a_customer_paying_their_own_order_is_forbidden() {
+    let order = order_of(1, OrderStatus::Pending);
+    let id = order.id;
+    let mut repo = repo_with(order);
+    repo.expect_update_status().times(0);
+    let err = service(repo).change_status(&customer(1), id, version(1), OrderStatus::Paid).await.unwrap_err();
+    assert!(matches!(err, AppError::Forbidden(_)));
+}
+
+#[tokio::test]
+async fn a_stale_status_change_is_a_conflict() {
+    let order = order_of(1, OrderStatus::Pending);
+    let id = order.id;
+    let mut repo = repo_with(order);
+    repo.expect_update_status().times(0);
+    let err = service(repo).change_status(&admin(9), id, version(3), OrderStatus::Paid).await.unwrap_err();
+    assert_eq!(err, AppError::VersionConflict { current: version(1) });
+}
+
+#[tokio::test]
+async fn only_admins_delete_and_only_cancelled_orders() {
+    let pending = order_of(1, OrderStatus::Pending);
+    let id = pending.id;
+    let mut repo = repo_with(pending);
+    repo.expect_delete().times(0);
+    let service = service(repo);
+    assert!(matches!(service.delete(&customer(1), id, version(1)).await, Err(AppError::Forbidden(_))));
+    assert!(matches!(service.delete(&admin(9), id, version(1)).await, Err(AppError::InvalidTransition { .. })));
+
+    let cancelled = order_of(1, OrderStatus::Cancelled);
+    let mut repo = repo_with(cancelled);
+    repo.expect_delete().with(eq(id), eq(version(1))).times(1).returning(|_, _| Ok(()));
+    assert!(super::OrderService::new(Arc::new(repo), clock_at(t0()), ids_from(6))
+        .delete(&admin(9), id, version(1))
+        .await
+        .is_ok());
+}

@@ -1,0 +1,103 @@
+//! Catalog use cases: anyone reads, admins write; deleting archives.
+
+use std::sync::Arc;
+
+use zonmart_domain::{Actor, NewProduct, Page, PageRequest, Product, ProductChanges, ProductId, SortKey, Version};
+use zonmart_ports::{Clock, IdGenerator, ProductFilter, ProductRepository, ProductSort};
+
+use crate::AppError;
+
+#[cfg(test)]
+mod tests;
+
+#[derive(Clone)]
+pub struct ProductService {
+    products: Arc<dyn ProductRepository>,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGenerator>,
+}
+
+fn require_admin(actor: &Actor, what: &str) -> Result<(), AppError> {
+    if actor.is_admin() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!("only an admin may {what}")))
+    }
+}
+
+/// Whether a cursor was handed out for this sort order.
+fn cursor_fits(sort: ProductSort, key: Option<&SortKey>) -> bool {
+    match sort {
+        ProductSort::NewestFirst | ProductSort::OldestFirst => key.is_none(),
+        ProductSort::PriceAscending | ProductSort::PriceDescending => matches!(key, Some(SortKey::Int(_))),
+        ProductSort::NameAscending => matches!(key, Some(SortKey::Text(_))),
+    }
+}
+
+impl ProductService {
+    pub fn new(products: Arc<dyn ProductRepository>, clock: Arc<dyn Clock>, ids: Arc<dyn IdGenerator>) -> Self {
+        Self { products, clock, ids }
+    }
+
+    pub async fn create(&self, actor: &Actor, new_product: NewProduct) -> Result<Product, AppError> {
+        require_admin(actor, "create products")?;
+        let product = new_product.into_product(ProductId::from_ulid(self.ids.generate()), self.clock.now());
+        self.products.insert(&product).await?;
+        tracing::info!(product_id = %product.id, by = %actor.user_id, "product created");
+        Ok(product)
+    }
+
+    /// Public; archived products too (old orders link to them).
+    pub async fn get(&self, id: ProductId) -> Result<Product, AppError> {
+        self.products.find(id).await?.ok_or(AppError::NotFound)
+    }
+
+    /// Public listing of live products.
+    pub async fn list(
+        &self,
+        filter: &ProductFilter,
+        sort: ProductSort,
+        page: PageRequest,
+    ) -> Result<Page<Product>, AppError> {
+        if let Some(cursor) = &page.after {
+            if !cursor_fits(sort, cursor.key()) {
+                return Err(AppError::validation("cursor", "belongs to another sort order; start again without it"));
+            }
+        }
+        if let (Some(min), Some(max)) = (filter.min_price, filter.max_price) {
+            if min > max {
+                return Err(AppError::validation("min_price_cents", "must not exceed max_price_cents"));
+            }
+        }
+        Ok(self.products.list(filter, sort, page).await?)
+    }
+
+    pub async fn update(
+        &self,
+        actor: &Actor,
+        id: ProductId,
+        expected: Version,
+        changes: ProductChanges,
+    ) -> Result<Product, AppError> {
+        require_admin(actor, "change products")?;
+        let current = self.get(id).await?;
+        Version::check(expected, current.version)?;
+        let updated = current.apply(changes, self.clock.now());
+        self.products.update(&updated, expected).await?;
+        Ok(updated)
+    }
+
+    /// Archives: the product leaves listings and cannot be ordered, but stays
+    /// readable. Archiving an archived product changes nothing.
+    pub async fn archive(&self, actor: &Actor, id: ProductId, expected: Version) -> Result<(), AppError> {
+        require_admin(actor, "archive products")?;
+        let current = self.get(id).await?;
+        Version::check(expected, current.version)?;
+        if current.archived {
+            return Ok(());
+        }
+        self.products.update(&current.archive(self.clock.now()), expected).await?;
+        tracing::info!(product_id = %id, by = %actor.user_id, "product archived");
+        Ok(())
+    }
+}
