@@ -3,7 +3,8 @@
 //! - [`db`]: the database handle (PostgreSQL or SQLite by URL), its pool,
 //!   migrations and health check; database errors become `RepoError`s here.
 //! - [`schema`]: the diesel tables, one schema for both backends.
-//! - [`user_repository`]: `UserRepository` on that database.
+//! - [`user_repository`], [`product_repository`]: `UserRepository` and
+//!   `ProductRepository` on that database.
 //! - [`refresh_token_store`]: `RefreshTokenStore` on that database, and
 //!   [`secrets`]: the `SecretGenerator` making the tokens.
 //! - [`password`]: bcrypt `PasswordHasher`, off the async workers.
@@ -17,6 +18,7 @@ mod digest;
 pub mod ids;
 pub mod jwt;
 pub mod password;
+pub mod product_repository;
 pub mod refresh_token_store;
 pub mod schema;
 pub mod secrets;
@@ -29,6 +31,7 @@ pub use db::{Database, DbError, PoolOptions, PoolStatus};
 pub use ids::UlidGenerator;
 pub use jwt::JwtIssuer;
 pub use password::BcryptHasher;
+pub use product_repository::SqlProductRepository;
 pub use refresh_token_store::SqlRefreshTokenStore;
 pub use secrets::RandomSecrets;
 pub use user_repository::SqlUserRepository;

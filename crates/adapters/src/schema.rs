@@ -37,5 +37,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    products (id) {
+        /// A ULID.
+        id -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        /// Never negative (a CHECK constraint).
+        price_cents -> BigInt,
+        /// ISO 4217.
+        currency -> Text,
+        /// Never negative (a CHECK constraint), whatever the concurrency.
+        stock -> BigInt,
+        /// Unique when set.
+        sku -> Nullable<Text>,
+        /// Archived products are never listed nor ordered.
+        archived -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(users, refresh_tokens);
+diesel::allow_tables_to_appear_in_same_query!(users, refresh_tokens, products);

@@ -5,10 +5,16 @@ use diesel::result::{DatabaseErrorInformation, DatabaseErrorKind, Error as Diese
 use zonmart_ports::RepoError;
 
 /// Unique indexes and the client field each one protects.
-const UNIQUE_FIELDS: &[(&str, &str)] = &[("users_username_key", "username"), ("users_email_key", "email")];
+const UNIQUE_FIELDS: &[(&str, &str)] = &[
+    ("users_username_key", "username"),
+    ("users_email_key", "email"),
+    ("products_sku_key", "sku"),
+    ("carts_user_id_key", "user_id"),
+];
 
 /// Columns SQLite may name instead of an index (`UNIQUE constraint failed: users.email`).
-const UNIQUE_COLUMNS: &[(&str, &str)] = &[("users.username", "username"), ("users.email", "email")];
+const UNIQUE_COLUMNS: &[(&str, &str)] =
+    &[("users.username", "username"), ("users.email", "email"), ("products.sku", "sku"), ("carts.user_id", "user_id")];
 
 /// Translates a diesel error into what a repository may answer.
 pub(crate) fn from_diesel(error: DieselError) -> RepoError {
@@ -30,6 +36,12 @@ pub(crate) fn from_diesel(error: DieselError) -> RepoError {
         }
         other => RepoError::Internal(other.to_string()),
     }
+}
+
+/// A stored row that no longer passes the domain's validation: a broken
+/// invariant, reported as internal, never a panic.
+pub(crate) fn corrupt(record: &str, id: &str, column: &str, error: impl std::fmt::Display) -> RepoError {
+    RepoError::Internal(format!("stored {record} {id} has an invalid {column}: {error}"))
 }
 
 /// Translates a failed pool checkout: the store cannot serve now.
@@ -149,6 +161,14 @@ mod tests {
         let locked = db_error(DatabaseErrorKind::Unknown, "database is locked", None);
         assert!(matches!(from_diesel(closed), RepoError::Unavailable(_)));
         assert!(matches!(from_diesel(locked), RepoError::Unavailable(_)));
+    }
+
+    #[test]
+    fn a_taken_sku_or_a_second_cart_is_a_duplicate_on_both_backends() {
+        let pg = db_error(DatabaseErrorKind::UniqueViolation, "duplicate key", Some("products_sku_key"));
+        let sqlite = db_error(DatabaseErrorKind::UniqueViolation, "UNIQUE constraint failed: carts.user_id", None);
+        assert_eq!(from_diesel(pg), duplicate("sku"));
+        assert_eq!(from_diesel(sqlite), duplicate("user_id"));
     }
 
     #[test]

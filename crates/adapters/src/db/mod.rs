@@ -10,8 +10,10 @@
 //! which panics on a current-thread runtime such as actix-web's workers.
 
 pub(crate) mod errors;
+pub(crate) mod like;
 pub(crate) mod postgres;
 mod sqlite;
+pub(crate) mod versioned;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -9,19 +9,15 @@ mod rows;
 
 use async_trait::async_trait;
 use diesel::prelude::*;
-use diesel::sql_types::Text;
 use diesel_async::RunQueryDsl;
 use zonmart_domain::{Page, PageRequest, Timestamp, User, UserId, Version};
 use zonmart_ports::{RepoError, UserFilter, UserRepository};
 
 use self::rows::{to_naive, NewUserRow, UserChangeset, UserRow};
+use crate::db::like::{lower, prefix_pattern};
+use crate::db::versioned::{settle, Unwritten};
 use crate::db::{with_conn, Database};
 use crate::schema::users;
-
-define_sql_function! {
-    /// SQL `lower()`, as the username index spells it, so lookups can use it.
-    fn lower(x: Text) -> Text;
-}
 
 /// Stores users in the `users` table.
 #[derive(Debug, Clone)]
@@ -33,15 +29,6 @@ impl SqlUserRepository {
     pub fn new(db: Database) -> Self {
         Self { db }
     }
-}
-
-/// What a conditional write found.
-enum WriteOutcome {
-    Written,
-    /// No live row with that id.
-    Missing,
-    /// The live row is at this other version.
-    Conflict(i64),
 }
 
 /// Live (not deleted) users.
@@ -120,12 +107,12 @@ impl UserRepository for SqlUserRepository {
                 .execute(conn)
                 .await?;
             if written > 0 {
-                return Ok(WriteOutcome::Written);
+                return Ok(Ok(()));
             }
             // Nothing written: tell a missing user from a stale version.
             let current =
                 live().filter(users::id.eq(&id)).select(users::version).first::<i64>(conn).await.optional()?;
-            Ok(current.map_or(WriteOutcome::Missing, WriteOutcome::Conflict))
+            Ok(Err(Unwritten::from_current(current)))
         })?;
         settle(outcome)
     }
@@ -142,49 +129,13 @@ impl UserRepository for SqlUserRepository {
                 delete = delete.filter(users::version.eq(expected));
             }
             if delete.execute(conn).await? > 0 {
-                return Ok(WriteOutcome::Written);
+                return Ok(Ok(()));
             }
             // Nothing written: tell a missing user from a stale version.
             let current =
                 live().filter(users::id.eq(&id)).select(users::version).first::<i64>(conn).await.optional()?;
-            Ok(current.map_or(WriteOutcome::Missing, WriteOutcome::Conflict))
+            Ok(Err(Unwritten::from_current(current)))
         })?;
         settle(outcome)
-    }
-}
-
-fn settle(outcome: WriteOutcome) -> Result<(), RepoError> {
-    match outcome {
-        WriteOutcome::Written => Ok(()),
-        WriteOutcome::Missing => Err(RepoError::NotFound),
-        WriteOutcome::Conflict(current) => match Version::new(current) {
-            Ok(current) => Err(RepoError::VersionConflict { current }),
-            Err(e) => Err(RepoError::Internal(format!("stored version {current}: {e}"))),
-        },
-    }
-}
-
-/// A `LIKE` pattern for "starts with `q`, ignoring case", with `q`'s own
-/// `%`, `_` and `\` taken literally (escaped with `\`).
-fn prefix_pattern(q: &str) -> String {
-    let mut pattern = String::with_capacity(q.len() + 1);
-    for c in q.to_lowercase().chars() {
-        if matches!(c, '\\' | '%' | '_') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
-}
-
-#[cfg(test)]
-mod tests {
-    use super::prefix_pattern;
-
-    #[test]
-    fn a_prefix_pattern_is_lower_case_with_wildcards_escaped() {
-        assert_eq!(prefix_pattern("Al"), "al%");
-        assert_eq!(prefix_pattern("a%b_c\\"), "a\\%b\\_c\\\\%");
     }
 }

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use zonmart_domain::{Address, Email, FullName, PasswordHash, Role, Timestamp, User, UserId, Username, Version};
 use zonmart_ports::RepoError;
 
+use crate::db::errors::corrupt;
 use crate::schema::users;
 
 /// A live user's row, as read (`deleted_at` is always NULL there).
@@ -97,8 +98,8 @@ impl TryFrom<UserRow> for User {
     type Error = RepoError;
 
     fn try_from(row: UserRow) -> Result<User, RepoError> {
-        let id = UserId::parse(&row.id).map_err(|e| corrupt(&row.id, "id", e))?;
-        let field = |name: &str, e: &dyn std::fmt::Display| corrupt(&row.id, name, e);
+        let id = UserId::parse(&row.id).map_err(|e| corrupt("user", &row.id, "id", e))?;
+        let field = |name: &str, e: &dyn std::fmt::Display| corrupt("user", &row.id, name, e);
         Ok(User {
             id,
             username: Username::parse(&row.username).map_err(|e| field("username", &e))?,
@@ -118,8 +119,4 @@ impl TryFrom<UserRow> for User {
 /// Stored times are naive UTC (see `schema`).
 pub(super) fn to_naive(at: Timestamp) -> NaiveDateTime {
     at.naive_utc()
-}
-
-fn corrupt(id: &str, column: &str, error: impl std::fmt::Display) -> RepoError {
-    RepoError::Internal(format!("stored user {id} has an invalid {column}: {error}"))
 }

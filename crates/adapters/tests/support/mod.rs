@@ -2,9 +2,12 @@
 
 #![allow(dead_code)] // each test binary uses its own part of this module
 
-use zonmart_adapters::{SystemClock, UlidGenerator};
-use zonmart_domain::{Email, PasswordHash, Role, User, UserId, Username, Version};
-use zonmart_ports::{Clock, IdGenerator};
+use zonmart_adapters::{Database, SqlUserRepository, SystemClock, UlidGenerator};
+use zonmart_domain::{
+    Currency, Email, NewProduct, PasswordHash, PriceCents, Product, ProductId, ProductName, Role, Sku, Stock, User,
+    UserId, Username, Version,
+};
+use zonmart_ports::{Clock, IdGenerator, UserRepository};
 
 /// Instantiates each listed `async fn(Database)` case as one test per
 /// backend: `sqlite::<case>` (in memory) and `postgres::<case>` (skipped
@@ -29,6 +32,38 @@ macro_rules! on_each_backend {
                     super::$case(db.database()).await;
                 }
             )*
+        }
+    };
+}
+
+/// Instantiates each listed `async fn(Database)` case as one test per
+/// backend where writers really run at once: `sqlite::<case>` on a file
+/// with a pool of 8 connections (an in-memory store has one connection and
+/// would queue them before the database saw them) and `postgres::<case>`
+/// (skipped without `ZONMART_TEST_DATABASE_URL`).
+#[macro_export]
+macro_rules! concurrently_on_each_backend {
+    ($($case:ident),* $(,)?) => {
+        // Named apart from `on_each_backend!`'s modules, so a file may use both.
+        mod concurrently {
+            mod sqlite {
+                $(
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $case() {
+                        let db = zonmart_adapters::testing::TestDatabase::sqlite_file(8).await;
+                        super::super::$case(db.database()).await;
+                    }
+                )*
+            }
+            mod postgres {
+                $(
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $case() {
+                        let Some(db) = zonmart_adapters::testing::TestDatabase::postgres().await else { return };
+                        super::super::$case(db.database()).await;
+                    }
+                )*
+            }
         }
     };
 }
@@ -77,5 +112,45 @@ pub fn renamed(user: &User, username: &str) -> User {
         version: user.version.next(),
         updated_at: SystemClock.now(),
         ..user.clone()
+    }
+}
+
+/// A customer stored in `db`: carts, orders and idempotency keys belong to
+/// a stored user.
+pub async fn stored_customer(db: &Database, username: &str) -> User {
+    let user = Users::new().customer(username, None);
+    SqlUserRepository::new(db.clone()).insert(&user).await.unwrap();
+    user
+}
+
+/// Makes products with increasing ids, as the application would.
+pub struct Products {
+    ids: UlidGenerator,
+}
+
+impl Products {
+    pub fn new() -> Self {
+        Self { ids: UlidGenerator::new() }
+    }
+
+    /// A live product in USD, without a SKU, at version 1, created now.
+    pub fn product(&self, name: &str, price_cents: i64, stock: i64) -> Product {
+        self.in_currency(name, price_cents, stock, "USD")
+    }
+
+    pub fn in_currency(&self, name: &str, price_cents: i64, stock: i64, currency: &str) -> Product {
+        NewProduct {
+            name: ProductName::parse(name).unwrap(),
+            description: None,
+            price: PriceCents::new(price_cents).unwrap(),
+            currency: Currency::parse(currency).unwrap(),
+            stock: Stock::new(stock).unwrap(),
+            sku: None,
+        }
+        .into_product(ProductId::from_ulid(self.ids.generate()), SystemClock.now())
+    }
+
+    pub fn with_sku(&self, name: &str, sku: &str) -> Product {
+        Product { sku: Some(Sku::parse(sku).unwrap()), ..self.product(name, 100, 1) }
     }
 }
