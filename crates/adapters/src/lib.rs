@@ -3,8 +3,8 @@
 //! - [`db`]: the database handle (PostgreSQL or SQLite by URL), its pool,
 //!   migrations and health check; database errors become `RepoError`s here.
 //! - [`schema`]: the diesel tables, one schema for both backends.
-//! - [`user_repository`], [`product_repository`]: `UserRepository` and
-//!   `ProductRepository` on that database.
+//! - [`user_repository`], [`product_repository`], [`cart_repository`]:
+//!   `UserRepository`, `ProductRepository` and `CartRepository` on that database.
 //! - [`refresh_token_store`]: `RefreshTokenStore` on that database, and
 //!   [`secrets`]: the `SecretGenerator` making the tokens.
 //! - [`password`]: bcrypt `PasswordHasher`, off the async workers.
@@ -12,6 +12,7 @@
 //! - [`clock`], [`ids`]: the real `Clock` and a monotonic ULID `IdGenerator`.
 //! - `testing` (feature `test-support`): fresh databases per test.
 
+pub mod cart_repository;
 pub mod clock;
 pub mod db;
 mod digest;
@@ -26,6 +27,7 @@ pub mod secrets;
 pub mod testing;
 pub mod user_repository;
 
+pub use cart_repository::SqlCartRepository;
 pub use clock::SystemClock;
 pub use db::{Database, DbError, PoolOptions, PoolStatus};
 pub use ids::UlidGenerator;

@@ -59,5 +59,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    carts (id) {
+        /// A ULID.
+        id -> Text,
+        /// Unique: one cart per user.
+        user_id -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cart_items (cart_id, product_id) {
+        cart_id -> Text,
+        product_id -> Text,
+        quantity -> BigInt,
+        /// 0-based: the order the lines were first added in.
+        position -> Integer,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(users, refresh_tokens, products);
+diesel::joinable!(carts -> users (user_id));
+diesel::joinable!(cart_items -> carts (cart_id));
+diesel::joinable!(cart_items -> products (product_id));
+diesel::allow_tables_to_appear_in_same_query!(users, refresh_tokens, products, carts, cart_items);

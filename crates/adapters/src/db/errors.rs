@@ -31,10 +31,29 @@ pub(crate) fn from_diesel(error: DieselError) -> RepoError {
             | DatabaseErrorKind::ReadOnlyTransaction,
             info,
         ) => RepoError::Unavailable(info.message().to_owned()),
+        // Reached only once a transaction's retries ran out (see `is_retryable`).
+        ref retryable if is_retryable(retryable) => RepoError::Unavailable(retryable.to_string()),
         DieselError::DatabaseError(_, info) if is_unavailable_message(info.message()) => {
             RepoError::Unavailable(info.message().to_owned())
         }
         other => RepoError::Internal(other.to_string()),
+    }
+}
+
+/// Whether running the whole transaction again may succeed: PostgreSQL's
+/// serialization failure (40001) and deadlock (40P01), SQLite's busy or
+/// locked database. Write transactions retry these a bounded number of times
+/// (`db::transaction`); nothing above the adapters ever sees them.
+pub(crate) fn is_retryable(error: &DieselError) -> bool {
+    match error {
+        DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
+        // diesel reports 40P01 as `Unknown`, and its error information does
+        // not carry the SQLSTATE: the message is all there is.
+        DieselError::DatabaseError(_, info) => {
+            const MARKERS: &[&str] = &["deadlock detected", "database is locked", "database table is locked"];
+            MARKERS.iter().any(|marker| info.message().contains(marker))
+        }
+        _ => false,
     }
 }
 
@@ -71,12 +90,11 @@ fn duplicate_field(info: &(dyn DatabaseErrorInformation + Send + Sync)) -> Optio
         .map(|(_, field)| *field)
 }
 
-/// Errors that mean "the store is gone or busy", whose kind diesel leaves as
-/// `Unknown`: SQLite's lock timeouts, PostgreSQL shutting a session down.
+/// Errors that mean "the store is gone", whose kind diesel leaves as
+/// `Unknown`: PostgreSQL shutting a session down. (A busy store is
+/// `is_retryable`, and unavailable too once retrying is over.)
 fn is_unavailable_message(message: &str) -> bool {
     const MARKERS: &[&str] = &[
-        "database is locked",
-        "database table is locked",
         "terminating connection",
         "the database system is shutting down",
         "the database system is starting up",
@@ -169,6 +187,22 @@ mod tests {
         let sqlite = db_error(DatabaseErrorKind::UniqueViolation, "UNIQUE constraint failed: carts.user_id", None);
         assert_eq!(from_diesel(pg), duplicate("sku"));
         assert_eq!(from_diesel(sqlite), duplicate("user_id"));
+    }
+
+    #[test]
+    fn serialization_failures_deadlocks_and_busy_databases_are_retryable() {
+        let retryable = [
+            db_error(DatabaseErrorKind::SerializationFailure, "could not serialize access", None),
+            db_error(DatabaseErrorKind::Unknown, "deadlock detected", None),
+            db_error(DatabaseErrorKind::Unknown, "database is locked", None),
+        ];
+        for e in retryable {
+            assert!(is_retryable(&e), "{e}");
+            assert!(matches!(from_diesel(e), RepoError::Unavailable(_)), "retries exhausted: unavailable");
+        }
+        let check = db_error(DatabaseErrorKind::CheckViolation, "products_stock_check", None);
+        assert!(!is_retryable(&check));
+        assert!(!is_retryable(&DieselError::NotFound));
     }
 
     #[test]

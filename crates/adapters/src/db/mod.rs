@@ -1,6 +1,8 @@
 //! The database handle: a pool of PostgreSQL or SQLite connections chosen by
 //! URL, its migrations, its health check, and `with_conn!`, which runs one
-//! query body against whichever backend the handle holds.
+//! query body against whichever backend the handle holds
+//! (`in_write_transaction!` does the same for a body of several writes that
+//! must commit together, see [`transaction`]).
 //!
 //! Queries are written once and type-checked for each backend by repeating
 //! the body in each arm of a `match` (no generic backend bounds). Every query
@@ -13,6 +15,7 @@ pub(crate) mod errors;
 pub(crate) mod like;
 pub(crate) mod postgres;
 mod sqlite;
+pub(crate) mod transaction;
 pub(crate) mod versioned;
 
 use std::future::Future;
@@ -28,6 +31,7 @@ use zonmart_ports::{RepoError, StoreHealth};
 
 pub(crate) use postgres::PgPool;
 pub(crate) use sqlite::SqlitePool;
+pub(crate) use transaction::{in_write_transaction, Rollback};
 
 /// How long a health check may take before the store counts as down.
 const PING_TIMEOUT: Duration = Duration::from_secs(2);
