@@ -5,6 +5,8 @@
 //! - [`schema`]: the diesel tables, one schema for both backends.
 //! - [`user_repository`], [`product_repository`], [`cart_repository`]:
 //!   `UserRepository`, `ProductRepository` and `CartRepository` on that database.
+//! - [`order_repository`]: `OrderRepository`, whose transactions move stock
+//!   with the orders.
 //! - [`refresh_token_store`]: `RefreshTokenStore` on that database, and
 //!   [`secrets`]: the `SecretGenerator` making the tokens.
 //! - [`password`]: bcrypt `PasswordHasher`, off the async workers.
@@ -18,6 +20,7 @@ pub mod db;
 mod digest;
 pub mod ids;
 pub mod jwt;
+pub mod order_repository;
 pub mod password;
 pub mod product_repository;
 pub mod refresh_token_store;
@@ -32,6 +35,7 @@ pub use clock::SystemClock;
 pub use db::{Database, DbError, PoolOptions, PoolStatus};
 pub use ids::UlidGenerator;
 pub use jwt::JwtIssuer;
+pub use order_repository::SqlOrderRepository;
 pub use password::BcryptHasher;
 pub use product_repository::SqlProductRepository;
 pub use refresh_token_store::SqlRefreshTokenStore;

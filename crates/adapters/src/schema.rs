@@ -81,8 +81,41 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    orders (id) {
+        /// A ULID.
+        id -> Text,
+        user_id -> Text,
+        /// `pending`, `paid`, `shipped`, `delivered` or `cancelled`.
+        status -> Text,
+        total_cents -> BigInt,
+        currency -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    order_items (order_id, position) {
+        order_id -> Text,
+        /// 0-based: the order of the request.
+        position -> Integer,
+        product_id -> Text,
+        /// The product's name when ordered.
+        name -> Text,
+        quantity -> BigInt,
+        /// The price when ordered.
+        unit_price_cents -> BigInt,
+        line_total_cents -> BigInt,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(carts -> users (user_id));
 diesel::joinable!(cart_items -> carts (cart_id));
 diesel::joinable!(cart_items -> products (product_id));
-diesel::allow_tables_to_appear_in_same_query!(users, refresh_tokens, products, carts, cart_items);
+diesel::joinable!(orders -> users (user_id));
+diesel::joinable!(order_items -> orders (order_id));
+diesel::joinable!(order_items -> products (product_id));
+diesel::allow_tables_to_appear_in_same_query!(users, refresh_tokens, products, carts, cart_items, orders, order_items);

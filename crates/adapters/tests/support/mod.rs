@@ -2,6 +2,8 @@
 
 #![allow(dead_code)] // each test binary uses its own part of this module
 
+pub mod shop;
+
 use zonmart_adapters::{Database, SqlUserRepository, SystemClock, UlidGenerator};
 use zonmart_domain::{
     Currency, Email, NewProduct, PasswordHash, PriceCents, Product, ProductId, ProductName, Role, Sku, Stock, User,

@@ -1,0 +1,163 @@
+//! `OrderRepository` on the SQL database, PostgreSQL or SQLite alike.
+//!
+//! An order is a row of `orders` and its lines in `order_items`, written
+//! once when it is placed ([`place`]); afterwards only its status changes.
+//! Every write that moves stock is one transaction that touches products in
+//! product-id order, so concurrent writers queue instead of deadlocking.
+
+mod place;
+mod rows;
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use zonmart_domain::{Order, OrderId, Page, PageRequest, Version};
+use zonmart_ports::{OrderFilter, OrderRepository, PlaceOrder, PlaceOrderError, RepoError};
+
+use self::rows::{OrderItemRow, OrderRow};
+use crate::db::versioned::{settle, Unwritten};
+use crate::db::{in_write_transaction, with_conn, Database, Rollback};
+use crate::schema::{order_items, orders, products};
+
+/// Stores orders in the `orders` and `order_items` tables, and moves the
+/// stock of `products` with them.
+#[derive(Debug, Clone)]
+pub struct SqlOrderRepository {
+    db: Database,
+}
+
+impl SqlOrderRepository {
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+#[async_trait]
+impl OrderRepository for SqlOrderRepository {
+    async fn place(&self, order: &PlaceOrder) -> Result<Order, PlaceOrderError> {
+        place::place(&self.db, order).await
+    }
+
+    async fn find(&self, id: OrderId) -> Result<Option<Order>, RepoError> {
+        let id = id.to_string();
+        // Lines never change once placed: reading them after the order row
+        // cannot mix two states of one order.
+        let found = with_conn!(self.db, |conn| {
+            let Some(order) = orders::table.find(&id).select(OrderRow::as_select()).first(conn).await.optional()?
+            else {
+                return Ok(None);
+            };
+            let lines = order_items::table
+                .filter(order_items::order_id.eq(&id))
+                .order(order_items::position.asc())
+                .select(OrderItemRow::as_select())
+                .load(conn)
+                .await?;
+            Ok(Some((order, lines)))
+        })?;
+        found.map(|(order, lines)| order.into_order(lines)).transpose()
+    }
+
+    async fn list(&self, filter: &OrderFilter, page: PageRequest) -> Result<Page<Order>, RepoError> {
+        // One row more than asked tells whether a next page exists.
+        let fetch = i64::from(page.limit.get()) + 1;
+        let after = page.after.map(|cursor| cursor.id().to_string());
+        let user_id = filter.user_id.map(|id| id.to_string());
+        let status = filter.status.map(|status| status.as_str());
+        let (rows, lines) = with_conn!(self.db, |conn| {
+            // ULIDs sort by creation time: newest first is id descending.
+            let mut query =
+                orders::table.select(OrderRow::as_select()).order(orders::id.desc()).limit(fetch).into_boxed();
+            if let Some(user_id) = &user_id {
+                query = query.filter(orders::user_id.eq(user_id.clone()));
+            }
+            if let Some(status) = status {
+                query = query.filter(orders::status.eq(status));
+            }
+            if let Some(after) = &after {
+                query = query.filter(orders::id.lt(after.clone()));
+            }
+            let rows = query.load(conn).await?;
+            // The page's lines in one query, not one per order.
+            let ids: Vec<&str> = rows.iter().map(|row| row.id.as_str()).collect();
+            let lines = order_items::table
+                .filter(order_items::order_id.eq_any(&ids))
+                .order((order_items::order_id.asc(), order_items::position.asc()))
+                .select(OrderItemRow::as_select())
+                .load(conn)
+                .await?;
+            Ok((rows, lines))
+        })?;
+        let mut lines_of: HashMap<String, Vec<OrderItemRow>> = HashMap::new();
+        for line in lines {
+            lines_of.entry(line.order_id.clone()).or_default().push(line);
+        }
+        let orders = rows
+            .into_iter()
+            .map(|row| {
+                let lines = lines_of.remove(&row.id).unwrap_or_default();
+                row.into_order(lines)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_rows(orders, page.limit, |order| order.id.ulid()))
+    }
+
+    async fn update_status(&self, order: &Order, expected: Version, restock: bool) -> Result<(), RepoError> {
+        let id = order.id.to_string();
+        let (status, version) = (order.status.as_str(), order.version.get());
+        let updated_at = order.updated_at.naive_utc();
+        let expected = expected.get();
+        let written = in_write_transaction!(self.db, |conn| {
+            let written = diesel::update(orders::table.find(&id).filter(orders::version.eq(expected)))
+                .set((orders::status.eq(status), orders::version.eq(version), orders::updated_at.eq(updated_at)))
+                .execute(conn)
+                .await?;
+            if written == 0 {
+                let current = orders::table.find(&id).select(orders::version).first::<i64>(conn).await.optional()?;
+                return Err(Rollback::Refused(Unwritten::from_current(current)));
+            }
+            if restock {
+                // The stored lines, not the caller's copy, say what goes back.
+                let mut lines = order_items::table
+                    .filter(order_items::order_id.eq(&id))
+                    .select((order_items::product_id, order_items::quantity))
+                    .load::<(String, i64)>(conn)
+                    .await?;
+                // Canonical ULID strings sort as the ids do: product-id order,
+                // the one every stock writer locks in.
+                lines.sort();
+                for (product_id, quantity) in &lines {
+                    diesel::update(products::table.find(product_id))
+                        .set((
+                            products::stock.eq(products::stock + quantity),
+                            products::version.eq(products::version + 1),
+                            products::updated_at.eq(updated_at),
+                        ))
+                        .execute(conn)
+                        .await?;
+                }
+            }
+            Ok(())
+        })?;
+        settle(written)
+    }
+
+    async fn delete(&self, id: OrderId, expected: Version) -> Result<(), RepoError> {
+        let id = id.to_string();
+        let expected = expected.get();
+        // The lines go with the order (ON DELETE CASCADE).
+        let deleted = with_conn!(self.db, |conn| {
+            let deleted =
+                diesel::delete(orders::table.find(&id).filter(orders::version.eq(expected))).execute(conn).await?;
+            if deleted > 0 {
+                return Ok(Ok(()));
+            }
+            // Nothing deleted: tell a missing order from a stale version.
+            let current = orders::table.find(&id).select(orders::version).first::<i64>(conn).await.optional()?;
+            Ok(Err(Unwritten::from_current(current)))
+        })?;
+        settle(deleted)
+    }
+}

@@ -1,0 +1,241 @@
+//! Placing an order: one write transaction that takes the stock, copies the
+//! prices, empties a cart used and stores the order, or changes nothing.
+//!
+//! Stock moves only through `UPDATE products SET stock = stock - q ... WHERE
+//! stock >= q AND NOT archived`, one product at a time in product-id order
+//! (`OrderItems::in_lock_order`). The condition is re-checked against the
+//! committed row whenever another writer got there first, so stock never
+//! goes below zero (the CHECK constraint would refuse it anyway), and since
+//! every writer locks products in the same order, orders cannot deadlock.
+
+use std::collections::HashMap;
+
+use diesel::dsl::not;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use zonmart_domain::{Currency, Order, OrderItem, OrderItems, PriceCents, PricedItem, ProductId, Quantity};
+use zonmart_ports::{OrderSource, PlaceOrder, PlaceOrderError, RepoError};
+
+use super::rows::{OrderItemRow, OrderRow};
+use crate::db::{in_write_transaction, Database, Rollback};
+use crate::schema::{cart_items, carts, order_items, orders, products};
+
+/// What taking one line's stock found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Taken {
+    /// Taken; the product's terms at this moment.
+    Terms { name: String, price_cents: i64, currency: String },
+    /// No such product, or it is archived.
+    Unavailable,
+    /// Too little stock for the line.
+    Short,
+}
+
+/// Places `request` as the module docs say, the whole transaction run again
+/// on a serialization failure, a deadlock or a busy SQLite.
+pub(super) async fn place(db: &Database, request: &PlaceOrder) -> Result<Order, PlaceOrderError> {
+    let request = request.clone();
+    in_write_transaction!(db, |conn| {
+        let now = request.now.naive_utc();
+        let items = match &request.source {
+            OrderSource::Items(items) => items.clone(),
+            OrderSource::Cart => {
+                let user_id = request.user_id.to_string();
+                // Emptying the cart starts with its row: the update locks it,
+                // so a concurrent save cannot slip lines in between our read
+                // and our delete (it waits, then finds a newer version).
+                let cart_id = diesel::update(carts::table.filter(carts::user_id.eq(&user_id)))
+                    .set((carts::version.eq(carts::version + 1), carts::updated_at.eq(now)))
+                    .returning(carts::id)
+                    .get_result::<String>(conn)
+                    .await
+                    .optional()?;
+                let Some(cart_id) = cart_id else { return Err(Rollback::Refused(PlaceOrderError::EmptyCart)) };
+                let lines = cart_items::table
+                    .filter(cart_items::cart_id.eq(&cart_id))
+                    .order(cart_items::position.asc())
+                    .select((cart_items::product_id, cart_items::quantity))
+                    .load::<(String, i64)>(conn)
+                    .await?;
+                diesel::delete(cart_items::table.filter(cart_items::cart_id.eq(&cart_id))).execute(conn).await?;
+                items_from_cart(&cart_id, lines).map_err(Rollback::Refused)?
+            }
+        };
+
+        // Every line is tried, even after one failed, so the refusal can
+        // name every product at fault; the rollback undoes what was taken.
+        let mut taken = HashMap::new();
+        for item in items.in_lock_order() {
+            let id = item.product_id.to_string();
+            let quantity = item.quantity.get();
+            let terms = diesel::update(
+                products::table.find(&id).filter(products::stock.ge(quantity)).filter(not(products::archived)),
+            )
+            .set((
+                products::stock.eq(products::stock - quantity),
+                products::version.eq(products::version + 1),
+                products::updated_at.eq(now),
+            ))
+            .returning((products::name, products::price_cents, products::currency))
+            .get_result::<(String, i64, String)>(conn)
+            .await
+            .optional()?;
+            let outcome = match terms {
+                Some((name, price_cents, currency)) => Taken::Terms { name, price_cents, currency },
+                None => {
+                    let archived = products::table.find(&id).select(products::archived).first::<bool>(conn).await;
+                    match archived.optional()? {
+                        None | Some(true) => Taken::Unavailable,
+                        Some(false) => Taken::Short,
+                    }
+                }
+            };
+            taken.insert(item.product_id, outcome);
+        }
+
+        let order = compose(&request, &items, &taken).map_err(Rollback::Refused)?;
+        diesel::insert_into(orders::table).values(&OrderRow::from_order(&order)).execute(conn).await?;
+        // One INSERT per line (at most 100): diesel's multi-row INSERT
+        // exists for SQLite only on its synchronous connection.
+        for line in &OrderItemRow::from_order(&order) {
+            diesel::insert_into(order_items::table).values(line).execute(conn).await?;
+        }
+        Ok(order)
+    })?
+}
+
+/// The lines of a cart as an order's items; an empty cart cannot be ordered.
+fn items_from_cart(cart_id: &str, lines: Vec<(String, i64)>) -> Result<OrderItems, PlaceOrderError> {
+    if lines.is_empty() {
+        return Err(PlaceOrderError::EmptyCart);
+    }
+    let corrupt = |column: &str, e: &dyn std::fmt::Display| {
+        PlaceOrderError::Repo(crate::db::errors::corrupt("cart", cart_id, column, e))
+    };
+    let items = lines
+        .into_iter()
+        .map(|(product_id, quantity)| {
+            Ok(OrderItem {
+                product_id: ProductId::parse(&product_id).map_err(|e| corrupt("product_id", &e))?,
+                quantity: Quantity::new(quantity).map_err(|e| corrupt("quantity", &e))?,
+            })
+        })
+        .collect::<Result<Vec<_>, PlaceOrderError>>()?;
+    // A stored cart always makes valid items (at most 100 distinct products).
+    OrderItems::new(items).map_err(|e| corrupt("lines", &e))
+}
+
+/// The order, or why it is refused: unavailable products first, then those
+/// short of stock, then a second currency; each names its products in the
+/// request's order.
+fn compose(
+    request: &PlaceOrder,
+    items: &OrderItems,
+    taken: &HashMap<ProductId, Taken>,
+) -> Result<Order, PlaceOrderError> {
+    let at_fault = |fault: &Taken| -> Vec<ProductId> {
+        items.items().iter().map(|item| item.product_id).filter(|id| taken.get(id) == Some(fault)).collect()
+    };
+    let unavailable = at_fault(&Taken::Unavailable);
+    if !unavailable.is_empty() {
+        return Err(PlaceOrderError::ProductUnavailable(unavailable));
+    }
+    let short = at_fault(&Taken::Short);
+    if !short.is_empty() {
+        return Err(PlaceOrderError::InsufficientStock(short));
+    }
+    let priced = items
+        .items()
+        .iter()
+        .map(|item| match taken.get(&item.product_id) {
+            Some(Taken::Terms { name, price_cents, currency }) => priced_item(item, name, *price_cents, currency),
+            _ => Err(PlaceOrderError::Repo(RepoError::Internal(format!("no stock taken for {}", item.product_id)))),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Order::place(request.id, request.user_id, priced, request.now)
+        .map_err(|mixed| PlaceOrderError::MixedCurrencies(mixed.product_ids))
+}
+
+fn priced_item(item: &OrderItem, name: &str, price_cents: i64, currency: &str) -> Result<PricedItem, PlaceOrderError> {
+    let id = item.product_id.to_string();
+    let corrupt = |column: &str, e: &dyn std::fmt::Display| {
+        PlaceOrderError::Repo(crate::db::errors::corrupt("product", &id, column, e))
+    };
+    Ok(PricedItem {
+        product_id: item.product_id,
+        name: name.to_owned(),
+        quantity: item.quantity,
+        unit_price: PriceCents::new(price_cents).map_err(|e| corrupt("price_cents", &e))?,
+        currency: Currency::parse(currency).map_err(|e| corrupt("currency", &e))?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+    use ulid::Ulid;
+    use zonmart_domain::{OrderId, UserId};
+
+    fn pid(n: u64) -> ProductId {
+        ProductId::from_ulid(Ulid::from_parts(n, 0))
+    }
+
+    fn request(ids: &[u64]) -> (PlaceOrder, OrderItems) {
+        let lines = ids.iter().map(|n| OrderItem { product_id: pid(*n), quantity: Quantity::new(2).unwrap() });
+        let items = OrderItems::new(lines.collect()).unwrap();
+        let request = PlaceOrder {
+            id: OrderId::from_ulid(Ulid::from_parts(9, 9)),
+            user_id: UserId::from_ulid(Ulid::from_parts(1, 1)),
+            source: OrderSource::Items(items.clone()),
+            now: Utc::now(),
+        };
+        (request, items)
+    }
+
+    fn terms(price_cents: i64, currency: &str) -> Taken {
+        Taken::Terms { name: "Teapot".into(), price_cents, currency: currency.into() }
+    }
+
+    #[test]
+    fn unavailable_products_are_named_before_short_ones_in_the_requests_order() {
+        let (request, items) = request(&[3, 1, 2, 4]);
+        let taken = HashMap::from([
+            (pid(1), Taken::Unavailable),
+            (pid(2), Taken::Short),
+            (pid(3), Taken::Unavailable),
+            (pid(4), terms(100, "USD")),
+        ]);
+        let refused = compose(&request, &items, &taken);
+        assert_eq!(refused, Err(PlaceOrderError::ProductUnavailable(vec![pid(3), pid(1)])));
+    }
+
+    #[test]
+    fn short_products_are_named_when_all_are_available() {
+        let (request, items) = request(&[2, 1]);
+        let taken = HashMap::from([(pid(1), Taken::Short), (pid(2), Taken::Short)]);
+        assert_eq!(compose(&request, &items, &taken), Err(PlaceOrderError::InsufficientStock(vec![pid(2), pid(1)])));
+    }
+
+    #[test]
+    fn the_order_copies_the_terms_in_the_requests_order() {
+        let (request, items) = request(&[2, 1]);
+        let taken = HashMap::from([(pid(1), terms(100, "EUR")), (pid(2), terms(250, "EUR"))]);
+        let order = compose(&request, &items, &taken).unwrap();
+        let lines: Vec<_> = order.lines.iter().map(|l| (l.product_id, l.unit_price_cents)).collect();
+        assert_eq!(lines, [(pid(2), 250), (pid(1), 100)]);
+        assert_eq!((order.total_cents, order.currency.as_str()), (700, "EUR"));
+    }
+
+    #[test]
+    fn a_second_currency_is_refused_naming_its_products() {
+        let (request, items) = request(&[1, 2]);
+        let taken = HashMap::from([(pid(1), terms(100, "USD")), (pid(2), terms(100, "EUR"))]);
+        assert_eq!(compose(&request, &items, &taken), Err(PlaceOrderError::MixedCurrencies(vec![pid(2)])));
+    }
+
+    #[test]
+    fn an_empty_cart_cannot_become_an_order() {
+        assert_eq!(items_from_cart("c", vec![]), Err(PlaceOrderError::EmptyCart));
+    }
+}
