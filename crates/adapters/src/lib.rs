@@ -6,7 +6,7 @@
 //! - [`user_repository`], [`product_repository`], [`cart_repository`]:
 //!   `UserRepository`, `ProductRepository` and `CartRepository` on that database.
 //! - [`order_repository`]: `OrderRepository`, whose transactions move stock
-//!   with the orders.
+//!   with the orders; [`idempotency_store`]: `IdempotencyStore`.
 //! - [`refresh_token_store`]: `RefreshTokenStore` on that database, and
 //!   [`secrets`]: the `SecretGenerator` making the tokens.
 //! - [`password`]: bcrypt `PasswordHasher`, off the async workers.
@@ -18,6 +18,7 @@ pub mod cart_repository;
 pub mod clock;
 pub mod db;
 mod digest;
+pub mod idempotency_store;
 pub mod ids;
 pub mod jwt;
 pub mod order_repository;
@@ -33,6 +34,7 @@ pub mod user_repository;
 pub use cart_repository::SqlCartRepository;
 pub use clock::SystemClock;
 pub use db::{Database, DbError, PoolOptions, PoolStatus};
+pub use idempotency_store::SqlIdempotencyStore;
 pub use ids::UlidGenerator;
 pub use jwt::JwtIssuer;
 pub use order_repository::SqlOrderRepository;

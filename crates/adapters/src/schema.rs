@@ -111,6 +111,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    idempotency_keys (user_id, key) {
+        user_id -> Text,
+        key -> Text,
+        /// Of the request body; another body under the same key is refused.
+        request_hash -> Text,
+        /// NULL while the claiming request runs.
+        status_code -> Nullable<Integer>,
+        body -> Nullable<Text>,
+        created_at -> Timestamp,
+        claimed_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(carts -> users (user_id));
 diesel::joinable!(cart_items -> carts (cart_id));
@@ -118,4 +132,14 @@ diesel::joinable!(cart_items -> products (product_id));
 diesel::joinable!(orders -> users (user_id));
 diesel::joinable!(order_items -> orders (order_id));
 diesel::joinable!(order_items -> products (product_id));
-diesel::allow_tables_to_appear_in_same_query!(users, refresh_tokens, products, carts, cart_items, orders, order_items);
+diesel::joinable!(idempotency_keys -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    refresh_tokens,
+    products,
+    carts,
+    cart_items,
+    orders,
+    order_items,
+    idempotency_keys
+);
