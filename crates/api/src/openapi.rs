@@ -1,9 +1,17 @@
 //! The OpenAPI 3.1 document served at `/api-docs/openapi.json` and shown by
 //! Swagger UI at `/docs`.
+// The seed-compatible operations are listed too, marked deprecated.
+#![allow(deprecated)]
 
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
+use crate::compat;
 use crate::dto;
 use crate::problem::{ProblemDetails, ProblemField};
 use crate::routes;
@@ -18,6 +26,7 @@ use crate::routes;
     paths(
         routes::health::health,
         routes::health::ready,
+        crate::metrics::scrape,
         routes::auth::register,
         routes::auth::login,
         routes::auth::token,
@@ -29,12 +38,48 @@ use crate::routes;
         routes::users::get_user,
         routes::users::update_user,
         routes::users::delete_user,
+        routes::products::list_products,
+        routes::products::get_product,
+        routes::products::create_product,
+        routes::products::update_product,
+        routes::products::archive_product,
+        routes::cart::get_cart,
+        routes::cart::set_cart_item,
+        routes::cart::remove_cart_item,
+        routes::cart::clear_cart,
+        routes::orders::place_order,
+        routes::orders::list_orders,
+        routes::orders::get_order,
+        routes::orders::update_order,
+        routes::orders::delete_order,
+        compat::users::token,
+        compat::users::create_user,
+        compat::users::get_user,
+        compat::users::update_user,
+        compat::users::delete_user,
+        compat::products::create_product,
+        compat::products::home,
+        compat::orders::add_to_cart,
+        compat::orders::place_order,
+        compat::orders::user_orders,
+        compat::orders::cancel_order,
     ),
-    components(schemas(ProblemDetails, ProblemField, dto::users::UserBody, dto::page::PageBody<dto::users::UserBody>)),
-    modifiers(&SecuritySchemes),
+    components(schemas(
+        ProblemDetails,
+        ProblemField,
+        dto::users::UserBody,
+        dto::products::ProductBody,
+        dto::cart::CartBody,
+        dto::orders::OrderBody,
+    )),
+    modifiers(&SecuritySchemes, &SharedRules),
     tags(
         (name = "auth", description = "Registration and tokens"),
         (name = "users", description = "User accounts"),
+        (name = "products", description = "The catalog"),
+        (name = "cart", description = "The caller's cart"),
+        (name = "orders", description = "Orders that never oversell"),
+        (name = "seed compatibility", description = "The original Zonmart's paths, deprecated: use /api/v1"),
         (name = "operations", description = "Health and readiness"),
     )
 )]
@@ -55,5 +100,80 @@ impl Modify for SecuritySchemes {
             "oauth2",
             SecurityScheme::OAuth2(OAuth2::new([Flow::Password(Password::new("/api/v1/auth/token", Scopes::new()))])),
         );
+    }
+}
+
+/// A ULID as the server accepts it: Crockford base32, 26 characters, the
+/// first at most `7`.
+pub const ULID_PATTERN: &str = "^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$";
+/// `If-Match` as the server accepts it: one strong tag holding a version.
+pub const IF_MATCH_PATTERN: &str = "^\"[1-9][0-9]{0,17}\"$";
+
+/// What every operation shares, declared once here instead of on each
+/// handler: the problem answers of the extractors and middleware (401 with
+/// `WWW-Authenticate` where a token is needed, 413/415 where a body is read,
+/// 429 with `Retry-After` and 503 wherever limits and the database apply),
+/// and the shapes of ids and `If-Match`.
+struct SharedRules;
+
+const UNLIMITED_PATHS: [&str; 3] = ["/health", "/ready", "/metrics"];
+
+fn problem(description: &str, header: Option<(&str, &str)>) -> utoipa::openapi::Response {
+    let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("ProblemDetails"))).build();
+    let mut response = ResponseBuilder::new().description(description).content("application/problem+json", content);
+    if let Some((name, what)) = header {
+        let schema = ObjectBuilder::new().schema_type(Type::String).build();
+        response = response.header(name, HeaderBuilder::new().schema(Some(schema)).description(Some(what)).build());
+    }
+    response.build()
+}
+
+fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch, &mut item.options, &mut item.head]
+        .into_iter()
+        .filter_map(Option::as_mut)
+}
+
+fn add(op: &mut Operation, status: &str, response: utoipa::openapi::Response) {
+    // A handler's own, more specific description wins.
+    op.responses.responses.entry(status.to_owned()).or_insert(RefOr::T(response));
+}
+
+fn string_pattern(pattern: &str) -> RefOr<utoipa::openapi::schema::Schema> {
+    ObjectBuilder::new().schema_type(Type::String).pattern(Some(pattern)).build().into()
+}
+
+impl Modify for SharedRules {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let limited = !UNLIMITED_PATHS.contains(&path.as_str());
+            for op in operations(item) {
+                if op.request_body.is_some() {
+                    add(op, "413", problem("The body is larger than 64 KiB", None));
+                    add(op, "415", problem("The body is not of the declared content type", None));
+                }
+                if op.security.is_some() {
+                    add(
+                        op,
+                        "401",
+                        problem("Missing, invalid or expired credentials", Some(("WWW-Authenticate", "`Bearer`"))),
+                    );
+                }
+                if limited {
+                    add(op, "429", problem("Rate limited", Some(("Retry-After", "Seconds to wait, at least 1"))));
+                    add(op, "503", problem("The database is unavailable", Some(("Retry-After", "Seconds to wait"))));
+                }
+                for parameter in op.parameters.iter_mut().flatten() {
+                    let RefOr::T(parameter) = parameter else { continue };
+                    let pattern = match (&parameter.parameter_in, parameter.name.as_str()) {
+                        (ParameterIn::Path, "id" | "user_id" | "order_id" | "product_id") => ULID_PATTERN,
+                        (ParameterIn::Query, "user_id") => ULID_PATTERN,
+                        (ParameterIn::Header, "If-Match") => IF_MATCH_PATTERN,
+                        _ => continue,
+                    };
+                    parameter.schema = Some(string_pattern(pattern));
+                }
+            }
+        }
     }
 }

@@ -36,6 +36,9 @@ pub struct ProblemDetails {
     /// For `version_conflict`: the record's current version.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_version: Option<i64>,
+    /// For `insufficient_stock` and `product_unavailable`: the products at fault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product_ids: Option<Vec<String>>,
 }
 
 /// One invalid field of a request.
@@ -94,7 +97,10 @@ impl ApiError {
                 AppError::Validation(_) => "validation_failed",
                 AppError::NotFound => "not_found",
                 AppError::VersionConflict { .. } => "version_conflict",
-                AppError::Duplicate { .. } => "duplicate",
+                AppError::Duplicate { .. } | AppError::IdempotencyConflict(_) => "duplicate",
+                AppError::ProductUnavailable { .. } => "product_unavailable",
+                AppError::InsufficientStock { .. } => "insufficient_stock",
+                AppError::InvalidTransition { .. } => "invalid_transition",
                 AppError::Unauthorized => "unauthorized",
                 AppError::Forbidden(_) => "forbidden",
                 AppError::Unavailable => "unavailable",
@@ -121,6 +127,9 @@ impl ApiError {
             StatusCode::CONFLICT => match self.code() {
                 "version_conflict" => "Version conflict",
                 "duplicate" => "Duplicate",
+                "insufficient_stock" => "Insufficient stock",
+                "product_unavailable" => "Product unavailable",
+                "invalid_transition" => "Invalid transition",
                 _ => "Conflict",
             },
             StatusCode::PRECONDITION_FAILED => "Version conflict",
@@ -139,6 +148,12 @@ impl ApiError {
             ApiError::App(AppError::Unavailable) => "the database is unavailable; retry shortly".into(),
             ApiError::App(AppError::Unauthorized) => "missing, invalid or expired credentials".into(),
             ApiError::App(AppError::Validation(errors)) => format!("invalid input: {errors}"),
+            ApiError::App(AppError::InsufficientStock { product_ids }) => {
+                format!("not enough stock for {} of the ordered products; nothing was ordered", product_ids.len())
+            }
+            ApiError::App(AppError::ProductUnavailable { product_ids }) => {
+                format!("{} of the products do not exist or are archived; nothing was changed", product_ids.len())
+            }
             other => other.to_string(),
         }
     }
@@ -164,6 +179,15 @@ impl ApiError {
         }
     }
 
+    fn product_ids(&self) -> Option<Vec<String>> {
+        match self {
+            ApiError::App(
+                AppError::InsufficientStock { product_ids } | AppError::ProductUnavailable { product_ids },
+            ) => Some(product_ids.iter().map(ToString::to_string).collect()),
+            _ => None,
+        }
+    }
+
     pub fn to_problem(&self) -> ProblemDetails {
         let code = self.code();
         ProblemDetails {
@@ -174,6 +198,7 @@ impl ApiError {
             code: code.into(),
             errors: self.field_errors(),
             current_version: self.current_version(),
+            product_ids: self.product_ids(),
         }
     }
 }
@@ -190,7 +215,12 @@ impl ResponseError for ApiError {
             ApiError::App(e) => match e {
                 AppError::Validation(_) => StatusCode::BAD_REQUEST,
                 AppError::NotFound => StatusCode::NOT_FOUND,
-                AppError::VersionConflict { .. } | AppError::Duplicate { .. } => StatusCode::CONFLICT,
+                AppError::VersionConflict { .. }
+                | AppError::Duplicate { .. }
+                | AppError::IdempotencyConflict(_)
+                | AppError::ProductUnavailable { .. }
+                | AppError::InsufficientStock { .. }
+                | AppError::InvalidTransition { .. } => StatusCode::CONFLICT,
                 AppError::Unauthorized => StatusCode::UNAUTHORIZED,
                 AppError::Forbidden(_) => StatusCode::FORBIDDEN,
                 AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,

@@ -4,12 +4,10 @@
 
 use std::net::TcpListener;
 
-use actix_cors::Cors;
 use actix_governor::Governor;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::error::{PathError, QueryPayloadError, UrlencodedError};
-use actix_web::http::{header, Method};
 use actix_web::middleware::{from_fn, Condition};
 use actix_web::{web, App, HttpRequest, HttpServer};
 use utoipa::OpenApi;
@@ -17,8 +15,11 @@ use utoipa_swagger_ui::SwaggerUi;
 use zonmart_adapters::{Database, DbError, PoolOptions};
 use zonmart_domain::{Password, Username};
 
+use crate::compat;
 use crate::config::{ConfigError, Settings};
+use crate::cors;
 use crate::extract::BODY_LIMIT;
+use crate::metrics;
 use crate::openapi::ApiDoc;
 use crate::problem::ApiError;
 use crate::rate_limit::RateLimits;
@@ -48,7 +49,8 @@ pub struct HttpSettings {
     pub rate_limits: RateLimits,
 }
 
-/// How often idle rate-limit buckets and expired refresh tokens are purged.
+/// How often idle rate-limit buckets, expired refresh tokens and expired
+/// idempotency keys are purged.
 const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// A bound, not yet running Zonmart server.
@@ -70,6 +72,7 @@ impl Application {
     /// with a fresh database each).
     pub async fn build_with_database(settings: Settings, db: Database) -> Result<Self, StartupError> {
         settings.validate()?;
+        metrics::init();
         let state = web::Data::new(AppState::wire(db, &settings)?);
         bootstrap_admin(&state, &settings).await?;
 
@@ -118,6 +121,11 @@ fn spawn_housekeeping(state: web::Data<AppState>, rate_limits: RateLimits) {
                 Ok(purged) => tracing::info!(purged, "expired refresh tokens purged"),
                 Err(e) => tracing::warn!(error = %e, "purging expired refresh tokens failed"),
             }
+            match state.idempotency.purge_expired().await {
+                Ok(0) => {}
+                Ok(purged) => tracing::info!(purged, "expired idempotency keys purged"),
+                Err(e) => tracing::warn!(error = %e, "purging expired idempotency keys failed"),
+            }
         }
     });
 }
@@ -130,26 +138,6 @@ async fn bootstrap_admin(state: &AppState, settings: &Settings) -> Result<(), St
     let password = Password::parse(password).map_err(|e| StartupError::Admin(format!("ZONMART_ADMIN_PASSWORD {e}")))?;
     state.auth.ensure_admin(username, password).await.map_err(|e| StartupError::Admin(e.to_string()))?;
     Ok(())
-}
-
-/// CORS as API.md says: listed origins only, the API's methods and headers.
-fn cors(origins: &[String]) -> Cors {
-    let mut cors = Cors::default()
-        .allowed_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE, Method::OPTIONS])
-        .allowed_headers([
-            header::AUTHORIZATION,
-            header::CONTENT_TYPE,
-            header::IF_MATCH,
-            header::HeaderName::from_static("idempotency-key"),
-            telemetry::REQUEST_ID,
-        ])
-        .expose_headers([header::ETAG, header::LOCATION, header::RETRY_AFTER, telemetry::REQUEST_ID])
-        .supports_credentials()
-        .max_age(3600);
-    for origin in origins {
-        cors = cors.allowed_origin(origin.trim_end_matches('/'));
-    }
-    cors
 }
 
 /// The whole application, as every worker (and every test) builds it.
@@ -172,15 +160,21 @@ pub fn app(
         .app_data(web::PathConfig::default().error_handler(|e, _| path_error(e).into()))
         .app_data(web::FormConfig::default().limit(BODY_LIMIT).error_handler(|e, _| form_error(e).into()))
         .configure(routes::health::configure)
+        .configure(metrics::configure)
         .configure(|cfg| routes::auth::configure(cfg, &http.rate_limits.auth))
         .configure(routes::users::configure)
+        .configure(routes::products::configure)
+        .configure(routes::cart::configure)
+        .configure(routes::orders::configure)
+        .configure(|cfg| compat::configure(cfg, &http.rate_limits.auth))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", openapi))
         .service(web::redirect("/docs", "/docs/"))
         .default_service(web::to(
             |req: HttpRequest| async move { Err::<&str, _>(ApiError::NoRoute(req.path().to_owned())) },
         ))
         .wrap(Condition::new(http.rate_limits.general.enabled, Governor::new(&http.rate_limits.general.config)))
-        .wrap(cors(&http.cors_origins))
+        .wrap(cors::policy(&http.cors_origins))
+        .wrap(from_fn(cors::only_for_listed_origins))
         .wrap(from_fn(telemetry::request_context))
 }
 

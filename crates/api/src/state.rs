@@ -4,18 +4,26 @@
 use std::sync::Arc;
 
 use zonmart_adapters::{
-    BcryptHasher, Database, JwtIssuer, RandomSecrets, SqlRefreshTokenStore, SqlUserRepository, SystemClock,
-    UlidGenerator,
+    BcryptHasher, Database, JwtIssuer, RandomSecrets, SqlCartRepository, SqlIdempotencyStore, SqlOrderRepository,
+    SqlProductRepository, SqlRefreshTokenStore, SqlUserRepository, SystemClock, UlidGenerator,
 };
-use zonmart_app::{AuthPorts, AuthService, UserService};
-use zonmart_ports::{Clock, HashError, IdGenerator, PasswordHasher, StoreHealth, TokenIssuer, UserRepository};
+use zonmart_app::{AuthPorts, AuthService, CartService, IdempotencyService, OrderService, ProductService, UserService};
+use zonmart_ports::{
+    Clock, HashError, IdGenerator, PasswordHasher, ProductRepository, StoreHealth, TokenIssuer, UserRepository,
+};
 
 use crate::config::Settings;
 
 pub struct AppState {
     pub users: UserService,
     pub auth: AuthService,
+    pub products: ProductService,
+    pub cart: CartService,
+    pub orders: OrderService,
+    pub idempotency: IdempotencyService,
     pub health: Arc<dyn StoreHealth>,
+    /// For the pool gauges of `/metrics`.
+    pub database: Database,
 }
 
 impl AppState {
@@ -35,8 +43,13 @@ impl AppState {
                 JwtIssuer::random_hs256()
             }
         });
+        let products: Arc<dyn ProductRepository> = Arc::new(SqlProductRepository::new(db.clone()));
         Ok(AppState {
             users: UserService::new(users.clone(), hasher.clone(), clock.clone(), ids.clone()),
+            products: ProductService::new(products.clone(), clock.clone(), ids.clone()),
+            cart: CartService::new(Arc::new(SqlCartRepository::new(db.clone())), products, clock.clone(), ids.clone()),
+            orders: OrderService::new(Arc::new(SqlOrderRepository::new(db.clone())), clock.clone(), ids.clone()),
+            idempotency: IdempotencyService::new(Arc::new(SqlIdempotencyStore::new(db.clone())), clock.clone()),
             auth: AuthService::new(AuthPorts {
                 users,
                 hasher,
@@ -46,7 +59,8 @@ impl AppState {
                 clock,
                 ids,
             }),
-            health: Arc::new(db),
+            health: Arc::new(db.clone()),
+            database: db,
         })
     }
 }

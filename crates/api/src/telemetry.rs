@@ -59,7 +59,9 @@ pub async fn request_context(
     let status = res.status().as_u16();
     let route = res.request().match_pattern().unwrap_or_else(|| "<unmatched>".into());
     let user_id = res.request().extensions().get::<Actor>().map(|a| a.user_id.to_string());
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let latency = started.elapsed();
+    crate::metrics::record_request(method.as_str(), &route, status, latency);
+    let latency_ms = latency.as_secs_f64() * 1000.0;
     span.in_scope(|| {
         tracing::info!(
             %method, %route, status, latency_ms = format!("{latency_ms:.2}"),

@@ -17,6 +17,10 @@ pub fn parse_ulid(s: &str) -> Result<Ulid, InvalidId> {
     if s.len() != 26 || !matches!(s.as_bytes()[0], b'0'..=b'7') {
         return Err(InvalidId);
     }
+    // Crockford's alphabet only: no I, L, O or U, which decoders differ on.
+    if !s.bytes().all(|b| b.is_ascii_digit() || (b.is_ascii_alphabetic() && !b"IiLlOoUu".contains(&b))) {
+        return Err(InvalidId);
+    }
     Ulid::from_string(s).map_err(|_| InvalidId)
 }
 
@@ -93,8 +97,15 @@ mod tests {
         assert_eq!(UserId::parse("123"), Err(InvalidId));
         assert_eq!(UserId::parse("01ARZ3NDEKTSV4RRFFQ69G5FAVX"), Err(InvalidId));
         assert_eq!(UserId::parse("01ARZ3NDEKTSV4RRFFQ69G5FA!"), Err(InvalidId));
-        // 'U' is not in Crockford's alphabet.
-        assert_eq!(UserId::parse("01ARZ3NDEKTSV4RRFFQ69G5FAU"), Err(InvalidId));
+        // 'U', 'I', 'L' and 'O' are not in Crockford's alphabet.
+        for odd in [
+            "01ARZ3NDEKTSV4RRFFQ69G5FAU",
+            "01ARZ3NDEKTSV4RRFFQ69G5FAI",
+            "01ARZ3NDEKTSV4RRFFQ69G5FAL",
+            "01ARZ3NDEKTSV4RRFFQ69G5FAO",
+        ] {
+            assert_eq!(UserId::parse(odd), Err(InvalidId), "{odd}");
+        }
     }
 
     #[test]

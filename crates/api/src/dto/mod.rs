@@ -2,7 +2,10 @@
 //! schemas, and their translation to and from domain types.
 
 pub mod auth;
+pub mod cart;
+pub mod orders;
 pub mod page;
+pub mod products;
 pub mod users;
 
 /// Deserializes a field that may be absent (`None`), `null` (`Some(None)`)
@@ -13,4 +16,11 @@ where
     D: serde::Deserializer<'de>,
 {
     serde::Deserialize::deserialize(deserializer).map(Some)
+}
+
+/// The optional body of a versioned `DELETE`: `{"version": n}`.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VersionBody {
+    pub version: Option<i64>,
 }

@@ -53,10 +53,17 @@ impl<T: DeserializeOwned + 'static> FromRequest for MaybeJson<T> {
         let body = read_body(req, payload);
         Box::pin(async move {
             let bytes = body.await?;
-            if bytes.is_empty() {
+            let value: Value = if bytes.is_empty() {
+                Value::Null
+            } else {
+                serde_json::from_slice(&bytes)
+                    .map_err(|e| ApiError::malformed(format!("the body is not valid JSON: {e}")))?
+            };
+            // `null` is no body, as an absent one.
+            if value.is_null() {
                 return Ok(MaybeJson(None));
             }
-            parse(&bytes).map(|value| MaybeJson(Some(value)))
+            from_value(value).map(|value| MaybeJson(Some(value)))
         })
     }
 }
@@ -98,6 +105,12 @@ fn read_body(req: &HttpRequest, payload: &mut Payload) -> LocalBoxFuture<'static
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let value: Value =
         serde_json::from_slice(bytes).map_err(|e| ApiError::malformed(format!("the body is not valid JSON: {e}")))?;
+    from_value(value)
+}
+
+/// Checks an already parsed JSON document and turns it into `T`, naming the
+/// offending field of any mismatch.
+pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
     if let Some(field) = find_nul(&value, &mut Vec::new()) {
         return Err(ApiError::invalid(&field, "must not contain U+0000"));
     }

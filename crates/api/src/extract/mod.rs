@@ -5,8 +5,10 @@ pub mod auth;
 pub mod id;
 pub mod json;
 pub mod precondition;
+pub mod query;
 
 pub use auth::Authenticated;
 pub use id::parse_id;
 pub use json::{ApiJson, MaybeJson, BODY_LIMIT};
 pub use precondition::Precondition;
+pub use query::ApiQuery;

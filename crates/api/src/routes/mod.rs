@@ -3,7 +3,10 @@
 //! once; any other method gets 405 with `Allow`.
 
 pub mod auth;
+pub mod cart;
 pub mod health;
+pub mod orders;
+pub mod products;
 pub mod users;
 
 use actix_web::http::{header, StatusCode};

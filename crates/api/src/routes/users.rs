@@ -2,14 +2,13 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
-use utoipa::ToSchema;
 use zonmart_domain::{UserId, ValidationErrors};
 use zonmart_ports::UserFilter;
 
 use crate::dto::page::{PageBody, PageQuery};
 use crate::dto::users::{CreateUserRequest, UpdateUserRequest, UserBody, UserListQuery};
-use crate::extract::{parse_id, ApiJson, Authenticated, MaybeJson, Precondition};
+use crate::dto::VersionBody;
+use crate::extract::{parse_id, ApiJson, ApiQuery, Authenticated, MaybeJson, Precondition};
 use crate::problem::{ApiError, ProblemDetails};
 use crate::routes::{created, method_not_allowed, resource};
 use crate::state::AppState;
@@ -29,13 +28,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::delete().to(delete_user))
             .default_service(method_not_allowed("GET, PATCH, DELETE")),
     );
-}
-
-/// The optional body of a versioned `DELETE`.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct VersionBody {
-    pub version: Option<i64>,
 }
 
 fn user_response(status: StatusCode, user: &zonmart_domain::User) -> HttpResponse {
@@ -82,7 +74,7 @@ pub async fn create_user(
 pub async fn list_users(
     state: web::Data<AppState>,
     caller: Authenticated,
-    query: web::Query<UserListQuery>,
+    query: ApiQuery<UserListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let mut errors = ValidationErrors::new();

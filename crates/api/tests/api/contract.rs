@@ -155,3 +155,46 @@ async fn cors_allows_listed_origins_only() {
     let other = app.call(Method::GET, "/health", None, None, &[("origin", "https://evil.example")]).await;
     assert_eq!(other.header("access-control-allow-origin"), None);
 }
+
+#[actix_web::test]
+async fn unlisted_origins_and_plain_requests_get_no_cors_headers() {
+    let settings = zonmart_api::Settings {
+        cors_origins: vec!["https://shop.example".into()],
+        ..zonmart_api::Settings::for_tests()
+    };
+    let app = spawn_app_on(zonmart_adapters::testing::TestDatabase::sqlite().await, settings).await;
+    for headers in [vec![], vec![("origin", "https://evil.example")]] {
+        let reply = app.call(Method::GET, "/health", None, None, &headers).await;
+        let cors: Vec<_> = reply.headers.keys().filter(|k| k.as_str().starts_with("access-control-")).collect();
+        assert!(cors.is_empty(), "{headers:?}: {cors:?}");
+    }
+    let preflight = app
+        .call(
+            Method::OPTIONS,
+            "/api/v1/users/me",
+            None,
+            None,
+            &[("origin", "https://evil.example"), ("access-control-request-method", "GET")],
+        )
+        .await;
+    preflight.assert_problem(403, "forbidden");
+    assert_eq!(preflight.header("access-control-allow-origin"), None);
+}
+
+#[actix_web::test]
+async fn metrics_count_requests_by_route_pattern_and_show_the_pool() {
+    let app = spawn_app().await;
+    let (alice, token) = app.register("alice").await;
+    app.get(&format!("/api/v1/users/{}", alice["id"].as_str().unwrap()), Some(&token)).await;
+    let metrics = app.get("/metrics", None).await;
+    assert_eq!(metrics.status, StatusCode::OK);
+    assert!(metrics.header("content-type").unwrap().starts_with("text/plain"));
+    let text = &metrics.text;
+    assert!(
+        text.contains("zonmart_http_requests_total{method=\"GET\",route=\"/api/v1/users/{id}\",status=\"200\"}"),
+        "{text}"
+    );
+    assert!(!text.contains(alice["id"].as_str().unwrap()), "raw ids never become labels");
+    assert!(text.contains("zonmart_http_request_duration_seconds_bucket"), "{text}");
+    assert!(text.contains("zonmart_db_pool_max_connections"), "{text}");
+}

@@ -4,6 +4,10 @@
 mod support;
 
 mod auth;
+mod cart;
+mod compat;
 mod contract;
+mod orders;
+mod products;
 mod users;
 mod versions;

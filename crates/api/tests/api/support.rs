@@ -158,3 +158,31 @@ impl TestApp {
         (reply.body, token)
     }
 }
+
+/// Over a SQLite file with a pool of several connections, so concurrent
+/// requests really run concurrently.
+pub async fn spawn_app_on_sqlite_file() -> TestApp {
+    spawn_app_on(TestDatabase::sqlite_file(4).await, Settings::for_tests()).await
+}
+
+impl TestApp {
+    /// The admin creates a product; returns its JSON.
+    pub async fn create_product(&self, name: &str, price_cents: i64, stock: i64) -> Value {
+        let body = json!({"name": name, "price_cents": price_cents, "stock": stock});
+        let reply = self.post("/api/v1/products", Some(&self.admin_token), body).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "create product {name}: {}", reply.text);
+        reply.body
+    }
+
+    pub async fn product(&self, id: &str) -> Value {
+        let reply = self.get(&format!("/api/v1/products/{id}"), None).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        reply.body
+    }
+
+    /// Places an order of `(product id, quantity)` lines.
+    pub async fn order(&self, token: &str, lines: &[(&str, i64)]) -> Reply {
+        let items: Vec<Value> = lines.iter().map(|(id, q)| json!({"product_id": id, "quantity": q})).collect();
+        self.post("/api/v1/orders", Some(token), json!({ "items": items })).await
+    }
+}

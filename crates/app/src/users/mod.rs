@@ -83,6 +83,13 @@ impl UserService {
         if changes.touches_privileges() && !actor.is_admin() {
             return Err(AppError::Forbidden("only an admin may change role or disabled".into()));
         }
+        // An admin disabling or demoting themselves could leave the shop with
+        // no admin at all; another admin must do it.
+        let demotes_self =
+            changes.disabled == Some(true) || changes.role.is_some_and(|r| r != zonmart_domain::Role::Admin);
+        if actor.user_id == id && actor.is_admin() && demotes_self {
+            return Err(AppError::Forbidden("an admin cannot disable or demote themselves; ask another admin".into()));
+        }
         Version::check(expected, current.version)?;
 
         let new_hash = match changes.password.take() {

@@ -295,3 +295,15 @@ async fn deleting_another_customer_is_not_found() {
 
     assert_eq!(err, AppError::NotFound);
 }
+
+#[tokio::test]
+async fn an_admin_cannot_disable_or_demote_themselves() {
+    let me = stored_user(1, Role::Admin);
+    let mut repo = repo_with(me.clone());
+    repo.expect_update().times(0);
+    let service = service(repo);
+    let disable = UserChanges { disabled: Some(true), ..Default::default() };
+    let demote = UserChanges { role: Some(Role::Customer), ..Default::default() };
+    assert!(matches!(service.update(&admin(1), me.id, v(1), disable).await, Err(AppError::Forbidden(_))));
+    assert!(matches!(service.update(&admin(1), me.id, v(1), demote).await, Err(AppError::Forbidden(_))));
+}

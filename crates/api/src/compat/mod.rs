@@ -1,0 +1,29 @@
+//! The original Zonmart's paths (API.md, "Seed compatibility"), kept so
+//! existing clients work while they move to `/api/v1`.
+//!
+//! This module only translates shapes: every request goes to the same use
+//! cases as its v1 twin, with the same authentication, ownership and stock
+//! rules. What differs from v1 lives here and nowhere else: 200 instead of
+//! 201, decimal `price` in major units, `skip`/`limit` instead of cursors,
+//! versions in `?current_version=` (or none, where the seed had none).
+//! Every operation is marked deprecated in the OpenAPI document.
+#![allow(deprecated)]
+
+pub mod dto;
+pub mod orders;
+pub mod products;
+pub mod users;
+
+use actix_web::web;
+
+use crate::rate_limit::AuthLimit;
+
+pub fn configure(cfg: &mut web::ServiceConfig, auth_limit: &AuthLimit) {
+    users::configure(cfg, auth_limit);
+    products::configure(cfg);
+    orders::configure(cfg);
+}
+
+/// How many times an unversioned seed write retries when a concurrent v1
+/// write moved the record on between its read and its write.
+pub(crate) const UNVERSIONED_RETRIES: usize = 3;

@@ -1,0 +1,193 @@
+//! Seed cart and order paths: `POST /user_carts/`, `POST /orders/`,
+//! `GET /users/{user_id}/orders`, `PUT /orders/{order_id}/cancel`.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use zonmart_app::{AppError, OrderRequest};
+use zonmart_domain::{
+    Actor, Limit, OrderId, OrderItem, OrderItems, OrderStatus, PageRequest, ProductId, Quantity, UserId,
+};
+
+use super::dto::SeedAddToCart;
+use super::UNVERSIONED_RETRIES;
+use crate::dto::cart::CartBody;
+use crate::dto::orders::OrderBody;
+use crate::extract::{parse_id, ApiJson, ApiQuery, Authenticated};
+use crate::problem::{ApiError, ProblemDetails};
+use crate::routes::method_not_allowed;
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/user_carts/").route(web::post().to(add_to_cart)).default_service(method_not_allowed("POST")),
+    )
+    .service(web::resource("/orders/").route(web::post().to(place_order)).default_service(method_not_allowed("POST")))
+    .service(
+        web::resource("/users/{user_id}/orders")
+            .route(web::get().to(user_orders))
+            .default_service(method_not_allowed("GET")),
+    )
+    .service(
+        web::resource("/orders/{order_id}/cancel")
+            .route(web::put().to(cancel_order))
+            .default_service(method_not_allowed("PUT")),
+    );
+}
+
+/// The seed named the acting user in the request; v1 acts for the caller.
+/// Naming someone else is refused: carts and orders are the caller's own.
+fn must_be_caller(actor: &Actor, raw_user_id: &str) -> Result<(), ApiError> {
+    let user_id: UserId = parse_id(raw_user_id, "user_id")?;
+    if user_id == actor.user_id {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("carts and orders can only be the caller's own".into()).into())
+    }
+}
+
+/// Runs an unversioned seed write at the version it just read, again if a
+/// concurrent writer moved the record on in between.
+async fn at_current_version<T, F, Fut>(mut attempt: F) -> Result<T, AppError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, AppError>>,
+{
+    let mut tries = 0;
+    loop {
+        match attempt().await {
+            Err(AppError::VersionConflict { .. }) if tries < UNVERSIONED_RETRIES => tries += 1,
+            other => return other,
+        }
+    }
+}
+
+/// Seed "add to cart": one more of the product in the caller's cart. Use
+/// `PUT /api/v1/cart/items/{product_id}`.
+#[deprecated]
+#[utoipa::path(post, path = "/user_carts/", tag = "seed compatibility", security(("bearer" = []), ("oauth2" = [])),
+    request_body = SeedAddToCart, responses(
+    (status = 200, body = CartBody),
+    (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
+    (status = 401, body = ProblemDetails, content_type = "application/problem+json"),
+    (status = 403, body = ProblemDetails, content_type = "application/problem+json"),
+    (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
+    (status = 409, body = ProblemDetails, content_type = "application/problem+json"),
+))]
+pub async fn add_to_cart(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    body: ApiJson<SeedAddToCart>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = caller.0;
+    must_be_caller(&actor, &body.0.user_id)?;
+    let product_id: ProductId = parse_id(&body.0.product_id, "product_id")?;
+    let cart = at_current_version(|| async {
+        let current = state.cart.get(&actor).await?;
+        let held = current.cart.lines.iter().find(|l| l.product_id == product_id).map_or(0, |l| l.quantity.get());
+        let quantity = Quantity::new(held + 1).map_err(|e| AppError::validation("product_id", &e.to_string()))?;
+        state.cart.set_item(&actor, product_id, quantity, current.cart.version).await
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(CartBody::from(&cart)))
+}
+
+/// `?user_id=&product_id=&quantity=`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SeedOrderQuery {
+    pub user_id: String,
+    pub product_id: String,
+    /// 1..=1000.
+    pub quantity: i64,
+}
+
+/// Seed order of one product for the caller. Use `POST /api/v1/orders`.
+#[deprecated]
+#[utoipa::path(post, path = "/orders/", tag = "seed compatibility", security(("bearer" = []), ("oauth2" = [])),
+    params(SeedOrderQuery), responses(
+    (status = 200, body = OrderBody),
+    (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
+    (status = 401, body = ProblemDetails, content_type = "application/problem+json"),
+    (status = 403, body = ProblemDetails, content_type = "application/problem+json"),
+    (status = 409, description = "`insufficient_stock` or `product_unavailable`", body = ProblemDetails, content_type = "application/problem+json"),
+))]
+pub async fn place_order(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    query: ApiQuery<SeedOrderQuery>,
+) -> Result<HttpResponse, ApiError> {
+    must_be_caller(&caller.0, &query.user_id)?;
+    let product_id: ProductId = parse_id(&query.product_id, "product_id")?;
+    let quantity = Quantity::new(query.quantity).map_err(|e| ApiError::invalid("quantity", e.to_string()))?;
+    let items = OrderItems::new(vec![OrderItem { product_id, quantity }])?;
+    let order = state.orders.place(&caller.0, OrderRequest::Items(items)).await?;
+    Ok(HttpResponse::Ok().json(OrderBody::from(&order)))
+}
+
+/// Most orders `GET /users/{user_id}/orders` returns (newest first).
+const MAX_SEED_ORDERS: usize = 1000;
+
+/// Seed list of a user's orders, newest first, as a plain array (owner or
+/// admin; someone else's is 404). Use `GET /api/v1/orders`.
+#[deprecated]
+#[utoipa::path(get, path = "/users/{user_id}/orders", tag = "seed compatibility", security(("bearer" = []), ("oauth2" = [])),
+    params(("user_id" = String, Path)), responses(
+    (status = 200, body = Vec<OrderBody>),
+    (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
+    (status = 401, body = ProblemDetails, content_type = "application/problem+json"),
+    (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
+))]
+pub async fn user_orders(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let user_id: UserId = parse_id(&path, "user_id")?;
+    if !caller.0.may_act_for(user_id) {
+        return Err(AppError::NotFound.into());
+    }
+    let mut orders = Vec::new();
+    let mut page =
+        PageRequest { limit: Limit::new(100).map_err(|e| ApiError::invalid("limit", e.to_string()))?, after: None };
+    loop {
+        let batch = state.orders.list(&caller.0, Some(user_id), None, page.clone()).await?;
+        orders.extend(batch.items.iter().map(OrderBody::from));
+        match batch.next {
+            Some(next) if orders.len() < MAX_SEED_ORDERS => page.after = Some(next),
+            _ => break,
+        }
+    }
+    orders.truncate(MAX_SEED_ORDERS);
+    Ok(HttpResponse::Ok().json(orders))
+}
+
+/// Seed cancel: 404 if absent or already cancelled. Use
+/// `PATCH /api/v1/orders/{id}` with `{"status": "cancelled"}`.
+#[deprecated]
+#[utoipa::path(put, path = "/orders/{order_id}/cancel", tag = "seed compatibility", security(("bearer" = []), ("oauth2" = [])),
+    params(("order_id" = String, Path)), responses(
+    (status = 200, body = OrderBody),
+    (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
+    (status = 401, body = ProblemDetails, content_type = "application/problem+json"),
+    (status = 403, body = ProblemDetails, content_type = "application/problem+json"),
+    (status = 404, description = "Absent, someone else's, or already cancelled", body = ProblemDetails, content_type = "application/problem+json"),
+    (status = 409, description = "Shipped or delivered (`invalid_transition`)", body = ProblemDetails, content_type = "application/problem+json"),
+))]
+pub async fn cancel_order(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id: OrderId = parse_id(&path, "order_id")?;
+    let actor = caller.0;
+    let order = at_current_version(|| async {
+        let current = state.orders.get(&actor, id).await?;
+        if current.status == OrderStatus::Cancelled {
+            return Err(AppError::NotFound);
+        }
+        state.orders.change_status(&actor, id, current.version, OrderStatus::Cancelled).await
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(OrderBody::from(&order)))
+}

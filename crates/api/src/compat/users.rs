@@ -1,0 +1,152 @@
+//! Seed paths for tokens and users: `POST /token`, `POST /create_user/`,
+//! `GET|PUT|DELETE /users/{user_id}`.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use zonmart_app::AppError;
+use zonmart_domain::{UserId, Version};
+
+use super::dto::{MessageBody, SeedCreateUser, SeedTokenBody};
+use crate::dto::auth::TokenForm;
+use crate::dto::users::{RegisterRequest, UpdateUserRequest, UserBody};
+use crate::extract::{parse_id, ApiJson, ApiQuery, Authenticated};
+use crate::problem::{ApiError, ProblemDetails};
+use crate::rate_limit::AuthLimit;
+use crate::routes::auth::limited_post;
+use crate::routes::method_not_allowed;
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig, auth_limit: &AuthLimit) {
+    cfg.service(limited_post("/token", token, auth_limit))
+        .service(
+            web::resource("/create_user/")
+                .route(web::post().to(create_user))
+                .default_service(method_not_allowed("POST")),
+        )
+        .service(
+            web::resource("/users/{user_id}")
+                .route(web::get().to(get_user))
+                .route(web::put().to(update_user))
+                .route(web::delete().to(delete_user))
+                .default_service(method_not_allowed("GET, PUT, DELETE")),
+        );
+}
+
+/// `?current_version=N`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CurrentVersion {
+    pub current_version: Option<i64>,
+}
+
+fn version_param(raw: Option<i64>) -> Result<Option<Version>, ApiError> {
+    raw.map(|v| Version::new(v).map_err(|e| ApiError::invalid("current_version", e.to_string()))).transpose()
+}
+
+/// Seed login (OAuth2 password form). Use `POST /api/v1/auth/token`.
+#[deprecated]
+#[utoipa::path(post, path = "/token", tag = "seed compatibility",
+    request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, body = SeedTokenBody),
+        (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 415, body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 429, body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+pub async fn token(state: web::Data<AppState>, form: web::Form<TokenForm>) -> Result<HttpResponse, ApiError> {
+    let tokens = state.auth.login(&form.username, &form.password).await?;
+    Ok(HttpResponse::Ok().json(SeedTokenBody { access_token: tokens.access_token, token_type: "bearer" }))
+}
+
+/// Seed registration. Use `POST /api/v1/auth/register`.
+#[deprecated]
+#[utoipa::path(post, path = "/create_user/", tag = "seed compatibility", request_body = SeedCreateUser, responses(
+    (status = 200, body = UserBody),
+    (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
+    (status = 409, body = ProblemDetails, content_type = "application/problem+json"),
+))]
+pub async fn create_user(state: web::Data<AppState>, body: ApiJson<SeedCreateUser>) -> Result<HttpResponse, ApiError> {
+    let seed = body.0;
+    let request = RegisterRequest {
+        username: seed.username,
+        email: seed.email,
+        password: seed.password,
+        address: seed.address,
+        full_name: seed.full_name,
+    };
+    let user = state.users.register(request.into_domain()?).await?;
+    Ok(HttpResponse::Ok().json(UserBody::from(&user)))
+}
+
+/// Seed read of a user. Use `GET /api/v1/users/{id}`.
+#[deprecated]
+#[utoipa::path(get, path = "/users/{user_id}", tag = "seed compatibility", security(("bearer" = []), ("oauth2" = [])),
+    params(("user_id" = String, Path)), responses(
+    (status = 200, body = UserBody),
+    (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
+    (status = 401, body = ProblemDetails, content_type = "application/problem+json"),
+    (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
+))]
+pub async fn get_user(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let user = state.users.get(&caller.0, parse_id::<UserId>(&path, "user_id")?).await?;
+    Ok(HttpResponse::Ok().json(UserBody::from(&user)))
+}
+
+/// Seed update: the version goes in `?current_version=`; stale or missing is
+/// 409 with `current_version`. Use `PATCH /api/v1/users/{id}`.
+#[deprecated]
+#[utoipa::path(put, path = "/users/{user_id}", tag = "seed compatibility", security(("bearer" = []), ("oauth2" = [])),
+    params(("user_id" = String, Path), CurrentVersion), request_body = UpdateUserRequest, responses(
+    (status = 200, body = UserBody),
+    (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
+    (status = 401, body = ProblemDetails, content_type = "application/problem+json"),
+    (status = 403, body = ProblemDetails, content_type = "application/problem+json"),
+    (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
+    (status = 409, description = "Stale or missing `current_version`", body = ProblemDetails, content_type = "application/problem+json"),
+))]
+pub async fn update_user(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    path: web::Path<String>,
+    query: ApiQuery<CurrentVersion>,
+    body: ApiJson<UpdateUserRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let id: UserId = parse_id(&path, "user_id")?;
+    let stated = version_param(query.current_version.or(body.0.version))?;
+    let Some(expected) = stated else {
+        // The seed answered a missing version like a stale one.
+        let current = state.users.get(&caller.0, id).await?;
+        return Err(AppError::VersionConflict { current: current.version }.into());
+    };
+    let changes = body.0.into_domain()?;
+    let user = state.users.update(&caller.0, id, expected, changes).await?;
+    Ok(HttpResponse::Ok().json(UserBody::from(&user)))
+}
+
+/// Seed delete: unconditional without `?current_version=`, as old clients
+/// expect; with it, stale is 409. Use `DELETE /api/v1/users/{id}`.
+#[deprecated]
+#[utoipa::path(delete, path = "/users/{user_id}", tag = "seed compatibility", security(("bearer" = []), ("oauth2" = [])),
+    params(("user_id" = String, Path), CurrentVersion), responses(
+    (status = 200, body = MessageBody),
+    (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
+    (status = 401, body = ProblemDetails, content_type = "application/problem+json"),
+    (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
+    (status = 409, body = ProblemDetails, content_type = "application/problem+json"),
+))]
+pub async fn delete_user(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    path: web::Path<String>,
+    query: ApiQuery<CurrentVersion>,
+) -> Result<HttpResponse, ApiError> {
+    let id: UserId = parse_id(&path, "user_id")?;
+    state.users.delete(&caller.0, id, version_param(query.current_version)?).await?;
+    Ok(HttpResponse::Ok().json(MessageBody { message: "User deleted" }))
+}

@@ -1,0 +1,68 @@
+//! `GET /metrics`: Prometheus text. Requests are counted by method, route
+//! pattern (never the raw path, so ids cannot explode the label space) and
+//! status, with a latency histogram; the pool's size, idle and waiting
+//! connections are read at each scrape.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use actix_web::{web, HttpResponse};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+use crate::routes::method_not_allowed;
+use crate::state::AppState;
+
+const REQUESTS: &str = "zonmart_http_requests_total";
+const LATENCY: &str = "zonmart_http_request_duration_seconds";
+const LATENCY_BUCKETS: [f64; 12] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
+
+/// The process-wide recorder, installed on first use (tests start many apps
+/// in one process; they share it).
+fn recorder() -> Option<&'static PrometheusHandle> {
+    static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let builder = PrometheusBuilder::new()
+                .set_buckets_for_metric(Matcher::Full(LATENCY.to_owned()), &LATENCY_BUCKETS)
+                .ok()?;
+            match builder.install_recorder() {
+                Ok(handle) => Some(handle),
+                Err(e) => {
+                    tracing::warn!(error = %e, "metrics recorder not installed; /metrics will be empty");
+                    None
+                }
+            }
+        })
+        .as_ref()
+}
+
+/// Installs the recorder now, so the first requests are counted too.
+pub fn init() {
+    let _ = recorder();
+}
+
+/// Records one answered request.
+pub fn record_request(method: &str, route: &str, status: u16, latency: Duration) {
+    let labels = [("method", method.to_owned()), ("route", route.to_owned()), ("status", status.to_string())];
+    metrics::counter!(REQUESTS, &labels).increment(1);
+    metrics::histogram!(LATENCY, &labels[..2]).record(latency.as_secs_f64());
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/metrics").route(web::get().to(scrape)).default_service(method_not_allowed("GET")));
+}
+
+/// Prometheus metrics (not rate limited).
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses(
+    (status = 200, description = "Prometheus text exposition format", body = String, content_type = "text/plain"),
+))]
+pub async fn scrape(state: web::Data<AppState>) -> HttpResponse {
+    let pool = state.database.pool_status();
+    metrics::gauge!("zonmart_db_pool_max_connections").set(pool.max_size as f64);
+    metrics::gauge!("zonmart_db_pool_connections").set(pool.size as f64);
+    metrics::gauge!("zonmart_db_pool_idle_connections").set(pool.available as f64);
+    metrics::gauge!("zonmart_db_pool_in_use_connections").set(pool.size.saturating_sub(pool.available) as f64);
+    metrics::gauge!("zonmart_db_pool_waiting_requests").set(pool.waiting as f64);
+    let body = recorder().map(PrometheusHandle::render).unwrap_or_default();
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(body)
+}
