@@ -98,6 +98,40 @@ impl TestDatabase {
     pub fn database(&self) -> Database {
         self.database.clone()
     }
+
+    /// Where this test's PostgreSQL server listens (TCP host and port).
+    pub fn postgres_address(&self) -> Option<std::net::SocketAddr> {
+        let Cleanup::Schema { config, .. } = &self.cleanup else { return None };
+        let port = config.get_ports().first().copied().unwrap_or(5432);
+        config.get_hosts().iter().find_map(|host| match host {
+            tokio_postgres::config::Host::Tcp(name) => {
+                std::net::ToSocketAddrs::to_socket_addrs(&(name.as_str(), port)).ok()?.next()
+            }
+            #[allow(unreachable_patterns)]
+            _ => None,
+        })
+    }
+
+    /// A second handle to this test's PostgreSQL schema that connects through
+    /// `addr` (a proxy a test can cut); panics for other stores.
+    pub fn database_via(&self, addr: std::net::SocketAddr) -> Database {
+        let Cleanup::Schema { config, schema } = &self.cleanup else {
+            panic!("database_via needs a PostgreSQL test database");
+        };
+        // Only the proxy's address, the same user, database and schema.
+        let mut via = tokio_postgres::Config::new();
+        via.host(addr.ip().to_string())
+            .port(addr.port())
+            .user(config.get_user().unwrap_or("postgres"))
+            .dbname(config.get_dbname().unwrap_or("postgres"))
+            .options(format!("-csearch_path={schema}"))
+            .connect_timeout(std::time::Duration::from_secs(2));
+        if let Some(password) = config.get_password() {
+            via.password(password);
+        }
+        let options = PoolOptions { max_size: Some(8), ..PoolOptions::default() };
+        Database::connect_postgres(via, options).unwrap_or_else(|e| panic!("cannot build a pool via {addr}: {e}"))
+    }
 }
 
 async fn migrate(database: &Database) {

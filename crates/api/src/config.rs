@@ -79,6 +79,21 @@ fn config_error(variable: &'static str, message: impl Into<String>) -> ConfigErr
 }
 
 impl Settings {
+    /// The settings with empty values read as unset (an orchestrator passes
+    /// `ZONMART_ADMIN_USERNAME=` for a variable nobody set), checked.
+    pub fn validated(mut self) -> Result<Settings, ConfigError> {
+        for value in [&mut self.jwt_secret, &mut self.admin_username, &mut self.admin_password] {
+            if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                *value = None;
+            }
+        }
+        for list in [&mut self.cors_origins, &mut self.database_replica_urls] {
+            list.retain(|item| !item.trim().is_empty());
+        }
+        self.validate()?;
+        Ok(self)
+    }
+
     /// Checks what clap cannot: cross-field rules and formats.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.bind.parse::<SocketAddr>().is_err() {
@@ -159,6 +174,21 @@ mod tests {
         assert!(ok.validate().is_ok());
         let bad = Settings { cors_origins: vec!["shop.example/path".into()], ..Settings::for_tests() };
         assert_eq!(bad.validate().unwrap_err().variable, "ZONMART_CORS_ORIGINS");
+    }
+
+    #[test]
+    fn empty_values_count_as_unset() {
+        let settings = Settings {
+            admin_username: Some(String::new()),
+            admin_password: Some(" ".into()),
+            jwt_secret: Some(String::new()),
+            cors_origins: vec![String::new()],
+            ..Settings::for_tests()
+        }
+        .validated()
+        .unwrap();
+        assert_eq!((settings.admin_username, settings.admin_password, settings.jwt_secret), (None, None, None));
+        assert!(settings.cors_origins.is_empty());
     }
 
     #[test]

@@ -46,10 +46,13 @@ async fn main() -> ExitCode {
             tracing::warn!(error = %e, ".env could not be read");
         }
     }
-    let result = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(cli.settings).await,
-        Command::Migrate => migrate(&cli.settings).await,
-        Command::CreateAdmin { username, password } => create_admin(&cli.settings, &username, &password).await,
+    let result = match cli.settings.validated() {
+        Err(e) => Err(StartupError::Config(e)),
+        Ok(settings) => match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => serve(settings).await,
+            Command::Migrate => migrate(&settings).await,
+            Command::CreateAdmin { username, password } => create_admin(&settings, &username, &password).await,
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

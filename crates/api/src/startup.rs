@@ -62,7 +62,7 @@ pub struct Application {
 impl Application {
     /// Connects to the database, migrates it, and binds the server.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
-        settings.validate()?;
+        let settings = settings.validated()?;
         let db = Database::connect(&settings.database_url, PoolOptions::default()).await?;
         db.migrate().await?;
         Self::build_with_database(settings, db).await
@@ -71,7 +71,7 @@ impl Application {
     /// Binds the server over an already migrated database (tests use this
     /// with a fresh database each).
     pub async fn build_with_database(settings: Settings, db: Database) -> Result<Self, StartupError> {
-        settings.validate()?;
+        let settings = settings.validated()?;
         metrics::init();
         let state = web::Data::new(AppState::wire(db, &settings)?);
         bootstrap_admin(&state, &settings).await?;

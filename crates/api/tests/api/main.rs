@@ -8,6 +8,8 @@ mod cart;
 mod compat;
 mod contract;
 mod orders;
+mod outage;
 mod products;
+mod proxy;
 mod users;
 mod versions;

@@ -67,9 +67,16 @@ pub async fn spawn_app_on_postgres() -> Option<TestApp> {
 }
 
 pub async fn spawn_app_on(db: TestDatabase, settings: Settings) -> TestApp {
+    let database = db.database();
+    spawn_app_with(db, database, settings).await
+}
+
+/// The app over `database`, which reaches the store `db` owns (for example
+/// through a proxy); `db` is kept so the store lives as long as the app.
+pub async fn spawn_app_with(db: TestDatabase, database: zonmart_adapters::Database, settings: Settings) -> TestApp {
     let settings =
         Settings { admin_username: Some(ADMIN.into()), admin_password: Some(ADMIN_PASSWORD.into()), ..settings };
-    let app = Application::build_with_database(settings, db.database()).await.expect("the app builds");
+    let app = Application::build_with_database(settings, database).await.expect("the app builds");
     let base = format!("http://127.0.0.1:{}", app.port());
     actix_web::rt::spawn(app.into_server());
     let client = awc::Client::builder().disable_redirects().timeout(std::time::Duration::from_secs(30)).finish();
