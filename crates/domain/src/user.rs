@@ -55,14 +55,16 @@ pub struct InvalidEmail;
 
 impl Email {
     pub fn parse(s: &str) -> Result<Self, InvalidEmail> {
-        if s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        // Lengths in characters, as the OpenAPI document states them.
+        let chars = |part: &str| part.chars().count();
+        if chars(s) > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(InvalidEmail);
         }
         let (local, domain) = s.split_once('@').ok_or(InvalidEmail)?;
         let domain_ok = !domain.contains('@')
             && domain.contains('.')
-            && domain.split('.').all(|label| !label.is_empty() && label.len() <= 63);
-        if local.is_empty() || local.len() > 64 || !domain_ok {
+            && domain.split('.').all(|label| !label.is_empty() && chars(label) <= 63);
+        if local.is_empty() || chars(local) > 64 || !domain_ok {
             return Err(InvalidEmail);
         }
         Ok(Self(s.to_lowercase()))

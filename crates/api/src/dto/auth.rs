@@ -18,6 +18,7 @@ pub struct TokenForm {
     pub username: String,
     pub password: String,
     /// Must be `password` when sent.
+    #[schema(pattern = "^password$")]
     pub grant_type: Option<String>,
     pub scope: Option<String>,
     pub client_id: Option<String>,

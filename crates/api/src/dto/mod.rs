@@ -22,5 +22,6 @@ where
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VersionBody {
+    #[schema(minimum = 1)]
     pub version: Option<i64>,
 }

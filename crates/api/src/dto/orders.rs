@@ -43,8 +43,10 @@ impl From<OrderStatus> for StatusParam {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrderItemRequest {
+    #[schema(pattern = "^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$")]
     pub product_id: String,
     /// 1..=1000.
+    #[schema(minimum = 1, maximum = 1000)]
     pub quantity: i64,
 }
 
@@ -53,6 +55,7 @@ pub struct OrderItemRequest {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"items": [{"product_id": "01JDQ3M6Z9Y8X7W6V5T4S3R2Q1", "quantity": 2}]}))]
 pub struct PlaceOrderRequest {
+    #[schema(min_items = 1, max_items = 100)]
     pub items: Option<Vec<OrderItemRequest>>,
     /// Order the caller's cart (and empty it).
     pub from_cart: Option<bool>,
@@ -94,6 +97,7 @@ impl PlaceOrderRequest {
 pub struct UpdateOrderRequest {
     pub status: StatusParam,
     /// The version you read (alternative to `If-Match`).
+    #[schema(minimum = 1)]
     pub version: Option<i64>,
 }
 

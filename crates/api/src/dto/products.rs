@@ -15,15 +15,29 @@ use super::double_option;
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Teapot", "description": "Cast iron, 1 l", "price_cents": 1999, "currency": "USD", "stock": 25, "sku": "TEA-001"}))]
 pub struct CreateProductRequest {
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
+    )]
     pub name: String,
+    #[schema(
+        min_length = 1,
+        max_length = 5000,
+        pattern = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$"
+    )]
     pub description: Option<String>,
     /// Minor units (cents), ≥ 0.
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub price_cents: i64,
     /// ISO 4217, default `USD`.
+    #[schema(pattern = "^[A-Z]{3}$")]
     pub currency: Option<String>,
     /// Units on hand, ≥ 0.
+    #[schema(minimum = 0, maximum = 1_000_000_000_i64)]
     pub stock: i64,
     /// Unique when given.
+    #[schema(pattern = "^[A-Za-z0-9_.-]{1,64}$")]
     pub sku: Option<String>,
 }
 
@@ -54,17 +68,26 @@ impl CreateProductRequest {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"price_cents": 1799, "stock": 40, "version": 1}))]
 pub struct UpdateProductRequest {
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
+    )]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub description: Option<Option<String>>,
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub price_cents: Option<i64>,
+    #[schema(pattern = "^[A-Z]{3}$")]
     pub currency: Option<String>,
+    #[schema(minimum = 0, maximum = 1_000_000_000_i64)]
     pub stock: Option<i64>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub sku: Option<Option<String>>,
     /// The version you read (alternative to `If-Match`).
+    #[schema(minimum = 1)]
     pub version: Option<i64>,
 }
 

@@ -40,12 +40,28 @@ impl From<Role> for RoleDto {
 #[schema(example = json!({"username": "alice", "email": "alice@example.com", "password": "correct horse battery", "full_name": "Alice Liddell", "address": "1 Rabbit Hole, Oxford"}))]
 pub struct RegisterRequest {
     /// 3..50 of `[A-Za-z0-9_.-]`, unique ignoring case.
+    #[schema(min_length = 3, max_length = 50, pattern = "^[A-Za-z0-9_.-]+$")]
     pub username: String,
     /// Unique ignoring case; stored lower-cased.
+    #[schema(
+        max_length = 254,
+        pattern = "^[^@\\s\\x00-\\x1f\\x7f-\\x9f]{1,64}@[^@\\s.\\x00-\\x1f\\x7f-\\x9f]{1,63}(\\.[^@\\s.\\x00-\\x1f\\x7f-\\x9f]{1,63})+$"
+    )]
     pub email: Option<String>,
     /// 8..128 characters.
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$"
+    )]
     pub address: Option<String>,
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
+    )]
     pub full_name: Option<String>,
 }
 
@@ -53,10 +69,26 @@ pub struct RegisterRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
+    #[schema(min_length = 3, max_length = 50, pattern = "^[A-Za-z0-9_.-]+$")]
     pub username: String,
+    #[schema(
+        max_length = 254,
+        pattern = "^[^@\\s\\x00-\\x1f\\x7f-\\x9f]{1,64}@[^@\\s.\\x00-\\x1f\\x7f-\\x9f]{1,63}(\\.[^@\\s.\\x00-\\x1f\\x7f-\\x9f]{1,63})+$"
+    )]
     pub email: Option<String>,
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$"
+    )]
     pub address: Option<String>,
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
+    )]
     pub full_name: Option<String>,
     /// Defaults to `customer`.
     pub role: Option<RoleDto>,
@@ -119,6 +151,7 @@ impl CreateUserRequest {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"full_name": "Alice L.", "version": 1}))]
 pub struct UpdateUserRequest {
+    #[schema(min_length = 3, max_length = 50, pattern = "^[A-Za-z0-9_.-]+$")]
     pub username: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
@@ -130,6 +163,7 @@ pub struct UpdateUserRequest {
     #[schema(value_type = Option<String>)]
     pub address: Option<Option<String>>,
     /// A new password; a customer must also send `current_password`.
+    #[schema(min_length = 8, max_length = 128)]
     pub password: Option<String>,
     pub current_password: Option<String>,
     /// Admins only.
@@ -137,6 +171,7 @@ pub struct UpdateUserRequest {
     /// Admins only.
     pub disabled: Option<bool>,
     /// The version you read (alternative to `If-Match`).
+    #[schema(minimum = 1)]
     pub version: Option<i64>,
 }
 

@@ -11,5 +11,6 @@ mod orders;
 mod outage;
 mod products;
 mod proxy;
+mod shutdown;
 mod users;
 mod versions;
