@@ -1,0 +1,285 @@
+"""Turns bench/run.sh's raw figures into the results table, printed and
+written as Markdown, and checks the targets.
+
+usage: report.py OUT_DIR RESULTS_MD
+
+Exits 1 if any request failed in any run (wrk's socket errors and non-2xx
+answers, pgbench's failed transactions or a non-zero exit): a figure with
+errors in it measures something else. A missed target is reported, not
+failed on, unless BENCH_STRICT=1.
+"""
+
+import glob
+import json
+import os
+import re
+import statistics
+import sys
+
+out_dir, results_path = sys.argv[1], sys.argv[2]
+raw = os.path.join(out_dir, "raw")
+
+meta = {}
+with open(os.path.join(out_dir, "meta.env")) as f:
+    for line in f:
+        if "=" in line:
+            key, value = line.rstrip("\n").split("=", 1)
+            meta[key] = value
+
+busy = set()
+if os.path.exists(os.path.join(raw, "busy.txt")):
+    busy = set(open(os.path.join(raw, "busy.txt")).read().split())
+
+# name: backend__endpoint__cN__rR
+runs: dict[tuple[str, str, int], list[dict]] = {}
+for path in glob.glob(os.path.join(raw, "*__*__c*__r*.json")):
+    name = os.path.basename(path)[: -len(".json")]
+    backend, endpoint, c, r = name.split("__")
+    figures = json.load(open(path))
+    figures["name"] = name
+    figures["busy"] = name in busy
+    others_file = os.path.join(raw, name + ".others")
+    figures["others"] = float(open(others_file).read()) if os.path.exists(others_file) else 0.0
+    if backend == "pgbench":
+        figures["errors"] = figures["failed"] + (int(open(os.path.join(raw, name + ".status")).read()) != 0)
+        figures["clients"] = int(open(os.path.join(raw, name + ".clients")).read())
+    else:
+        figures["errors"] = sum(figures[k] for k in ("err_connect", "err_read", "err_write", "err_status", "err_timeout"))
+    runs.setdefault((backend, endpoint, int(c[1:])), []).append(figures)
+
+
+def med(key_runs: list[dict], field: str) -> float:
+    return statistics.median(r[field] for r in key_runs)
+
+
+def summary(key: tuple[str, str, int]) -> dict | None:
+    rs = runs.get(key)
+    if not rs:
+        return None
+    return {
+        "rps": med(rs, "rps"),
+        "rps_min": min(r["rps"] for r in rs),
+        "rps_max": max(r["rps"] for r in rs),
+        "p50": med(rs, "p50_us") / 1000,
+        "p99": med(rs, "p99_us") / 1000,
+        "errors": sum(r["errors"] for r in rs),
+        "busy": any(r["busy"] for r in rs),
+        "others": max(r["others"] for r in rs),
+        "n": len(rs),
+        "clients": rs[0].get("clients"),
+    }
+
+
+LABELS = {
+    "product": "GET /api/v1/products/{id}",
+    "list": "GET /api/v1/products?limit=20",
+    "me": "GET /api/v1/users/me",
+    "patch": "PATCH /api/v1/users/{id}",
+    "order": "POST /api/v1/orders",
+    "login": "POST /api/v1/auth/login",
+}
+ORDER = ["product", "list", "me", "patch", "order"]
+
+
+def ms(x: float) -> str:
+    return f"{x:.2f}" if x < 100 else f"{x:.0f}"
+
+
+def mark(s: dict) -> str:
+    return " ‡" if s["busy"] else ""
+
+
+lines: list[str] = []
+total_errors = 0
+# A pgbench run that exited non-zero without figures (it could not connect,
+# say) still counts as an error.
+for path in glob.glob(os.path.join(raw, "pgbench__*.status")):
+    name = os.path.basename(path)[: -len(".status")]
+    if int(open(path).read()) != 0 and not os.path.exists(os.path.join(raw, name + ".json")):
+        total_errors += 1
+        print(f"pgbench run {name} failed without figures: see {os.path.join(raw, name + '.txt')}", file=sys.stderr)
+conns = sorted({c for (b, e, c) in runs if b in ("pg", "sqlite") and e != "login"})
+
+# -------------------------------------------------------------- PostgreSQL
+lines += [
+    "### PostgreSQL",
+    "",
+    "| endpoint | conns | req/s (min–max) | p50 ms | p99 ms | errors | pgbench tps | pgbench p50 / p99 ms | API / pgbench | others' CPU |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+]
+for endpoint in ORDER:
+    for c in conns:
+        s = summary(("pg", endpoint, c))
+        if not s:
+            continue
+        total_errors += s["errors"]
+        p = summary(("pgbench", endpoint, c))
+        if p:
+            total_errors += p["errors"]
+            at = f" (at {p['clients']} clients)" if p["clients"] != c else ""
+            pg_cells = (
+                f"{p['rps']:.0f}{at}{mark(p)}",
+                f"{ms(p['p50'])} / {ms(p['p99'])}",
+                f"**{s['rps'] / p['rps']:.2f}**",
+            )
+            if p["errors"]:
+                pg_cells = (pg_cells[0] + f" ({p['errors']} failed)",) + pg_cells[1:]
+        else:
+            pg_cells = ("–", "–", "–")
+        others = max(s["others"], p["others"]) if p else s["others"]
+        lines.append(
+            f"| {LABELS[endpoint]} | {c} | {s['rps']:.0f} ({s['rps_min']:.0f}–{s['rps_max']:.0f}){mark(s)} "
+            f"| {ms(s['p50'])} | {ms(s['p99'])} | {s['errors']} | {' | '.join(pg_cells)} | {others:.0f}% |"
+        )
+
+# -------------------------------------------------------------- SQLite
+sqlite_rows = [(e, c) for e in ORDER for c in conns if ("sqlite", e, c) in runs]
+if sqlite_rows:
+    lines += [
+        "",
+        "### SQLite (embedded, WAL)",
+        "",
+        "| endpoint | conns | req/s (min–max) | p50 ms | p99 ms | errors | vs PostgreSQL req/s | others' CPU |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for endpoint, c in sqlite_rows:
+        s = summary(("sqlite", endpoint, c))
+        total_errors += s["errors"]
+        pg = summary(("pg", endpoint, c))
+        vs = f"{s['rps'] / pg['rps']:.2f}×" if pg else "–"
+        lines.append(
+            f"| {LABELS[endpoint]} | {c} | {s['rps']:.0f} ({s['rps_min']:.0f}–{s['rps_max']:.0f}){mark(s)} "
+            f"| {ms(s['p50'])} | {ms(s['p99'])} | {s['errors']} | {vs} | {s['others']:.0f}% |"
+        )
+
+# -------------------------------------------------------------- login
+bcrypt = json.load(open(os.path.join(raw, "bcrypt.json")))
+cores = int(meta.get("cores", "2"))
+login_keys = [k for k in runs if k[0] == "pg" and k[1] == "login"]
+login = summary(login_keys[0]) if login_keys else None
+ceiling = cores * 1000 / bcrypt["verify_ms_median"]
+lines += ["", "### Login and bcrypt", ""]
+if login:
+    total_errors += login["errors"]
+    lines += [
+        "| figure | value |",
+        "|---|---:|",
+        f"| POST /api/v1/auth/login, PostgreSQL, {login_keys[0][2]} connections | {login['rps']:.1f} req/s "
+        f"({login['rps_min']:.1f}–{login['rps_max']:.1f}){mark(login)}, p50 {ms(login['p50'])} ms, p99 {ms(login['p99'])} ms, "
+        f"{login['errors']} errors |",
+        f"| one bcrypt verify at cost {bcrypt['cost']} ({bcrypt['tool']}) | {bcrypt['verify_ms_median']} ms "
+        f"(median of {bcrypt['verifies']}) |",
+        f"| bcrypt ceiling: {cores} cores / one verify | {ceiling:.1f} verifies/s |",
+        f"| login throughput / bcrypt ceiling | **{login['rps'] / ceiling:.2f}** |",
+    ]
+
+# -------------------------------------------------------------- process
+def mib(kib: str) -> float:
+    return int(kib) / 1024
+
+
+lines += ["", "### Server process", "", "| figure | PostgreSQL | SQLite |", "|---|---:|---:|"]
+rss = {b: mib(meta[f"{b}_peak_rss_kib"]) for b in ("pg", "sqlite") if f"{b}_peak_rss_kib" in meta}
+lines.append(f"| peak RSS under load (VmHWM) | {rss.get('pg', 0):.1f} MiB | {rss.get('sqlite', 0):.1f} MiB |")
+starts = {k: float(meta[k]) for k in meta if k.endswith("_ms") and "_start_" in k}
+lines.append(
+    f"| start-up to /ready, empty database (migrations, first admin) | {starts.get('pg_start_empty_ms', 0):.0f} ms "
+    f"| {starts.get('sqlite_start_empty_ms', 0):.0f} ms |"
+)
+lines.append(
+    f"| start-up to /ready, seeded database | {starts.get('pg_start_seeded_ms', 0):.0f} ms "
+    f"| {starts.get('sqlite_start_seeded_ms', 0):.0f} ms |"
+)
+
+# -------------------------------------------------------------- targets
+targets = []
+
+
+def target(name: str, ok: bool, got: str) -> None:
+    targets.append((name, ok, got))
+
+
+product32 = summary(("pg", "product", 32))
+pgb_product32 = summary(("pgbench", "product", 32))
+order32 = summary(("pg", "order", 32))
+pgb_order32 = summary(("pgbench", "order", 32))
+if product32 and pgb_product32:
+    r = product32["rps"] / pgb_product32["rps"]
+    target("GET /products/{id} ≥ 0.6 × pgbench at 32 connections", r >= 0.6, f"{r:.2f}")
+if product32:
+    target("GET /products/{id} p99 < 10 ms at 32 connections", product32["p99"] < 10, f"{product32['p99']:.2f} ms")
+if order32 and pgb_order32:
+    r = order32["rps"] / pgb_order32["rps"]
+    target("POST /orders ≥ 0.8 × pgbench (same transaction) at 32 connections", r >= 0.8, f"{r:.2f}")
+for b, label in (("pg", "PostgreSQL"), ("sqlite", "SQLite")):
+    if b in rss:
+        target(f"server RSS < 64 MiB under load ({label})", rss[b] < 64, f"{rss[b]:.1f} MiB")
+for key, value in sorted(starts.items()):
+    label = key.replace("_ms", "").replace("pg_", "PostgreSQL ").replace("sqlite_", "SQLite ").replace("_", " ")
+    target(f"start-up to ready < 1 s ({label})", value < 1000, f"{value:.0f} ms")
+target("no request errors in any run", total_errors == 0, str(total_errors))
+
+lines += ["", "### Targets", "", "| target | measured | |", "|---|---:|---|"]
+for name, ok, got in targets:
+    lines.append(f"| {name} | {got} | {'met' if ok else '**MISSED**'} |")
+
+# -------------------------------------------------------------- how
+build = meta.get("build_s", "?")
+build = "not run (BENCH_SKIP_BUILD=1)" if build == "skipped" else f"{build} s"
+notes = [
+    "",
+    "### How these were measured",
+    "",
+    f"- Commit `{meta.get('commit', '?')[:12]}` ({meta.get('commit_subject', '')}); uncommitted changes: "
+    f"{meta.get('dirty', '?')}. Release build {build}; whole run {meta.get('elapsed_s', '?')} s.",
+    f"- {cores} cores shared by the load tool, the server and the database, all on 127.0.0.1. "
+    f"{meta.get('wrk_version', 'wrk')} with {meta.get('wrk_threads')} threads, {meta.get('pgbench_version', '')} "
+    f"`-M prepared -j {meta.get('wrk_threads')}`, PostgreSQL {meta.get('postgres_version', '?')}.",
+    f"- Each figure is the median of {meta.get('runs')} runs of {meta.get('duration_s')} s (p50 and p99: the medians of "
+    "the runs' percentiles); API runs and pgbench runs alternate within each round.",
+    "- Server: `ZONMART_LOG=warn` (per-request info logs would cost throughput), rate limits off, "
+    f"bcrypt cost {bcrypt['cost']}, default pool sizes. 10,000 products (stock 10^9) and 1,000 users seeded by SQL; "
+    "GET and POST pick a random product per request; /users/me and /orders rotate over 16 customers' tokens; "
+    "PATCH is sent by the admin, each user in flight at most once and with the version its last answer's ETag gave, "
+    "so it cannot conflict.",
+    "- pgbench runs the SQL each handler runs (bench/pgbench/*.sql), not the server's per-request extras: the "
+    "token's user look-up on authenticated endpoints, and the pool's `SELECT 1` check on every connection checkout.",
+]
+capped = sorted({(k[2], r["clients"]) for k, rs in runs.items() if k[0] == "pgbench" for r in rs if r["clients"] != k[2]})
+if capped:
+    notes.append(
+        f"- PostgreSQL allows {meta.get('pg_max_connections')} connections here and is shared, so pgbench takes at most "
+        f"{meta.get('pgbench_max_clients')} clients and leaves 30 connections free: "
+        + ", ".join(f"the {c}-client rows ran {n} clients" for c, n in capped)
+        + ". The server itself holds a pool of 16 connections at any load."
+    )
+notes.append(
+    "- others' CPU: the largest share of the machine's CPU that processes other than the load tool, the server and "
+    "PostgreSQL took during any run of that row (other engineers' builds and tests share this machine)."
+)
+if busy:
+    notes.append(
+        "- ‡ measured under a concurrent build or load: in at least one run rustc was running, or other processes "
+        "took more than 10% of the CPU. Such figures understate the server."
+    )
+if meta.get("quiet_waited_s", "0") != "0":
+    notes.append(f"- The run waited {meta['quiet_waited_s']} s in all for other builds to end.")
+lines += notes
+
+text = "\n".join(lines) + "\n"
+print(text)
+with open(results_path, "w") as f:
+    f.write(
+        "# Zonmart benchmark results\n\n"
+        "Written by `bench/run.sh` (see bench/README.md); the raw figures of the run are in bench/out/raw.\n\n"
+        + text
+    )
+
+missed = [t for t in targets if not t[1]]
+if total_errors:
+    print(f"FAILED: {total_errors} request errors (see the errors columns and bench/out/raw/*.txt)", file=sys.stderr)
+    sys.exit(1)
+if missed:
+    print(f"{len(missed)} target(s) missed: " + "; ".join(t[0] for t in missed), file=sys.stderr)
+    if os.environ.get("BENCH_STRICT") == "1":
+        sys.exit(2)

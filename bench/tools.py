@@ -1,0 +1,242 @@
+"""Small helpers for bench/run.sh; standard library only, except
+`bcrypt-cost`, which needs the `bcrypt` package (run.sh runs it in the
+repository's .venv).
+
+  tools.py bcrypt-cost COST SECONDS PASSWORD  -> JSON: one hash, and the cost of one verify
+  tools.py wait-ready URL START_NS TIMEOUT_S  -> ms from START_NS (a `date +%s%N`) to a 200 from URL
+  tools.py login BASE_URL PASSWORD OUT USERNAME...  -> access tokens, one a line, in OUT
+  tools.py check METHOD URL STATUS [TOKEN] [BODY] -> exits 1 unless the answer has STATUS
+  tools.py cpu STATE_FILE BASH_PID SERVER_PID -> first call: snapshot; second: % of the machine's CPU
+                                                 that other processes used in between
+  tools.py pgbench-summary STDOUT_FILE LOG_PREFIX OUT_JSON  -> one pgbench run as JSON in OUT_JSON, a line on stdout
+"""
+
+import glob
+import json
+import math
+import os
+import statistics
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+
+def bcrypt_cost(cost: int, seconds: float, password: str) -> None:
+    import bcrypt  # noqa: PLC0415 (only this command needs it)
+
+    started = time.perf_counter()
+    hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=cost))
+    hash_ms = (time.perf_counter() - started) * 1000
+    samples = []
+    deadline = time.perf_counter() + seconds
+    while len(samples) < 3 or time.perf_counter() < deadline:
+        t = time.perf_counter()
+        assert bcrypt.checkpw(password.encode(), hashed)
+        samples.append((time.perf_counter() - t) * 1000)
+    print(
+        json.dumps(
+            {
+                "tool": f"python bcrypt {bcrypt.__version__} (PyPI), bcrypt.checkpw in a loop, one thread",
+                "cost": cost,
+                "hash": hashed.decode(),
+                "hash_ms": round(hash_ms, 1),
+                "verify_ms_median": round(statistics.median(samples), 1),
+                "verify_ms_min": round(min(samples), 1),
+                "verifies": len(samples),
+            }
+        )
+    )
+
+
+def wait_ready(url: str, start_ns: int, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as answer:
+                if answer.status == 200:
+                    print(round((time.time_ns() - start_ns) / 1e6, 1))
+                    return
+        except (urllib.error.URLError, ConnectionError, OSError):
+            pass
+        time.sleep(0.005)
+    print(f"not ready after {timeout_s} s: {url}", file=sys.stderr)
+    sys.exit(1)
+
+
+def request(method: str, url: str, token: str | None = None, body: str | None = None):
+    headers = {"Content-Type": "application/json"} if body is not None else {}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    req = urllib.request.Request(url, method=method, headers=headers, data=body.encode() if body else None)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as answer:
+            return answer.status, answer.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def login(base: str, password: str, out: str, usernames: list[str]) -> None:
+    tokens: dict[str, str] = {}
+    failures: list[str] = []
+    lock = threading.Lock()
+    queue = list(usernames)
+
+    def worker() -> None:
+        while True:
+            with lock:
+                if not queue:
+                    return
+                name = queue.pop()
+            status, body = request(
+                "POST", f"{base}/api/v1/auth/login", body=json.dumps({"username": name, "password": password})
+            )
+            with lock:
+                if status == 200:
+                    tokens[name] = json.loads(body)["access_token"]
+                else:
+                    failures.append(f"{name}: {status} {body[:200]}")
+
+    # bcrypt runs on the server's blocking threads: a few logins at a time
+    # keep both cores busy.
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if failures:
+        print("login failed:\n" + "\n".join(failures[:5]), file=sys.stderr)
+        sys.exit(1)
+    with open(out, "w") as f:
+        for name in usernames:
+            f.write(tokens[name] + "\n")
+
+
+def check(method: str, url: str, status: int, token: str | None, body: str | None) -> None:
+    got, text = request(method, url, token or None, body or None)
+    if got != status:
+        print(f"{method} {url}: expected {status}, got {got}: {text[:300]}", file=sys.stderr)
+        sys.exit(1)
+
+
+def pgbench_summary(stdout_file: str, log_prefix: str, out_json: str) -> None:
+    text = open(stdout_file).read()
+
+    def number(label: str, default=None):
+        for line in text.splitlines():
+            if line.strip().startswith(label):
+                return float(line.split("=", 1)[1].split()[0]) if "=" in line else float(line.split(":")[1].split()[0])
+        if default is None:
+            raise SystemExit(f"pgbench output has no '{label}':\n{text}")
+        return default
+
+    tps = number("tps")
+    processed = number("number of transactions actually processed")
+    failed = number("number of failed transactions", 0.0)
+    # Per-transaction log lines: client_id transaction_no time_us script_no epoch epoch_us
+    latencies = []
+    for path in glob.glob(log_prefix + "*"):
+        with open(path) as f:
+            for line in f:
+                parts = line.split()
+                # A failed transaction has "failed" in place of its time;
+                # pgbench's own summary counts those.
+                if len(parts) >= 3 and parts[2].isdigit():
+                    latencies.append(int(parts[2]))
+    latencies.sort()
+
+    def pct(p: float) -> int:  # nearest rank
+        if not latencies:
+            return 0
+        return latencies[max(0, math.ceil(p / 100 * len(latencies)) - 1)]
+
+    summary = {
+        "requests": int(processed),
+        "rps": round(tps, 1),
+        "p50_us": pct(50),
+        "p90_us": pct(90),
+        "p99_us": pct(99),
+        "max_us": latencies[-1] if latencies else 0,
+        "failed": int(failed),
+        "logged": len(latencies),
+    }
+    with open(out_json, "w") as f:
+        json.dump(summary, f)
+    print(
+        f"{summary['rps']:>9.0f} tps    p50 {summary['p50_us'] / 1000:6.2f} ms  p99 {summary['p99_us'] / 1000:7.2f} ms"
+        f"  failed {summary['failed']}"
+    )
+
+
+def _ticks(pid: str, children: bool = False) -> int:
+    """utime+stime of a process (and of its waited-for children), in clock ticks."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0
+    # fields[0] is the state (field 3); utime, stime, cutime, cstime are 14..17.
+    ticks = int(fields[11]) + int(fields[12])
+    if children:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks
+
+
+def _snapshot(bash_pid: str, server_pid: str) -> dict:
+    with open("/proc/stat") as f:
+        cpu = [int(x) for x in f.readline().split()[1:]]
+    idle = cpu[3] + cpu[4]  # idle + iowait
+    ours = _ticks(bash_pid, children=True) + _ticks(server_pid)
+    # PostgreSQL: every live process, plus what the postmaster has reaped
+    # (pgbench's backends exit before the second snapshot).
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/comm") as f:
+                comm = f.read().strip()
+            if comm == "postgres":
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = f.read().rsplit(")", 1)[1].split()[1]
+                ours += _ticks(entry, children=(ppid == "1" or not os.path.exists(f"/proc/{ppid}/comm")
+                                               or open(f"/proc/{ppid}/comm").read().strip() != "postgres"))
+        except OSError:
+            continue
+    return {"total": sum(cpu[:8]), "busy": sum(cpu[:8]) - idle, "ours": ours}
+
+
+def cpu(state_file: str, bash_pid: str, server_pid: str) -> None:
+    now = _snapshot(bash_pid, server_pid)
+    if not os.path.exists(state_file):
+        with open(state_file, "w") as f:
+            json.dump(now, f)
+        return
+    with open(state_file) as f:
+        before = json.load(f)
+    os.remove(state_file)
+    total = now["total"] - before["total"]
+    others = (now["busy"] - before["busy"]) - (now["ours"] - before["ours"])
+    print(round(max(0.0, 100.0 * others / total), 1) if total > 0 else 0.0)
+
+
+def main() -> None:
+    command, args = sys.argv[1], sys.argv[2:]
+    if command == "bcrypt-cost":
+        bcrypt_cost(int(args[0]), float(args[1]), args[2])
+    elif command == "wait-ready":
+        wait_ready(args[0], int(args[1]), float(args[2]))
+    elif command == "login":
+        login(args[0], args[1], args[2], args[3:])
+    elif command == "check":
+        check(args[0], args[1], int(args[2]), args[3] if len(args) > 3 else None, args[4] if len(args) > 4 else None)
+    elif command == "cpu":
+        cpu(args[0], args[1], args[2])
+    elif command == "pgbench-summary":
+        pgbench_summary(args[0], args[1], args[2])
+    else:
+        raise SystemExit(__doc__)
+
+
+if __name__ == "__main__":
+    main()
