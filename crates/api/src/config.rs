@@ -21,9 +21,13 @@ pub struct Settings {
     #[arg(long, env = "ZONMART_DATABASE_URL", default_value = "sqlite://zonmart.db")]
     pub database_url: String,
 
-    /// Comma-separated read replica URLs (PostgreSQL).
+    /// Comma-separated read replica URLs (PostgreSQL). Only public catalog reads use them.
     #[arg(long, env = "ZONMART_DATABASE_REPLICA_URLS", value_delimiter = ',')]
     pub database_replica_urls: Vec<String>,
+
+    /// Most a read replica may lag behind the primary, in milliseconds, and still serve reads.
+    #[arg(long, env = "ZONMART_REPLICA_MAX_LAG_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
+    pub replica_max_lag_ms: u64,
 
     /// Address to listen on.
     #[arg(long, env = "ZONMART_BIND", default_value = "127.0.0.1:8000")]
@@ -116,6 +120,17 @@ impl Settings {
                 "set both ZONMART_ADMIN_USERNAME and ZONMART_ADMIN_PASSWORD, or neither",
             ));
         }
+        if !self.database_replica_urls.is_empty() && !self.database_url.starts_with("postgres") {
+            return Err(config_error(
+                "ZONMART_DATABASE_REPLICA_URLS",
+                "read replicas need a PostgreSQL ZONMART_DATABASE_URL",
+            ));
+        }
+        for url in &self.database_replica_urls {
+            if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                return Err(config_error("ZONMART_DATABASE_REPLICA_URLS", "each replica URL must be postgres://..."));
+            }
+        }
         for origin in &self.cors_origins {
             let ok = (origin.starts_with("http://") || origin.starts_with("https://"))
                 && !origin.trim_end_matches('/').split_once("://").is_some_and(|(_, rest)| rest.contains('/'));
@@ -135,6 +150,7 @@ impl Settings {
         Settings {
             database_url: "sqlite::memory:".into(),
             database_replica_urls: Vec::new(),
+            replica_max_lag_ms: 1000,
             bind: "127.0.0.1:0".into(),
             jwt_secret: Some("test-secret-test-secret-test-secret!".into()),
             bcrypt_cost: 4,
@@ -189,6 +205,18 @@ mod tests {
         .unwrap();
         assert_eq!((settings.admin_username, settings.admin_password, settings.jwt_secret), (None, None, None));
         assert!(settings.cors_origins.is_empty());
+    }
+
+    #[test]
+    fn replicas_need_postgres_urls() {
+        let sqlite = Settings { database_replica_urls: vec!["postgres://h/db".into()], ..Settings::for_tests() };
+        assert_eq!(sqlite.validate().unwrap_err().variable, "ZONMART_DATABASE_REPLICA_URLS");
+        let bad = Settings {
+            database_url: "postgres://h1,h2/db?target_session_attrs=read-write".into(),
+            database_replica_urls: vec!["mysql://h/db".into()],
+            ..Settings::for_tests()
+        };
+        assert_eq!(bad.validate().unwrap_err().variable, "ZONMART_DATABASE_REPLICA_URLS");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use zonmart_domain::{Password, Username};
 
 /// Zonmart: an e-commerce backend (users, products, orders) over PostgreSQL or embedded SQLite.
 #[derive(Parser)]
-#[command(name = "zonmart", version, about)]
+#[command(name = "zonmart", version)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,

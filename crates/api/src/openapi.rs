@@ -167,7 +167,7 @@ impl Modify for SharedRules {
                     let RefOr::T(parameter) = parameter else { continue };
                     let pattern = match (&parameter.parameter_in, parameter.name.as_str()) {
                         (ParameterIn::Path, "id" | "user_id" | "order_id" | "product_id") => ULID_PATTERN,
-                        (ParameterIn::Query, "user_id") => ULID_PATTERN,
+                        (ParameterIn::Query, "user_id" | "product_id") => ULID_PATTERN,
                         (ParameterIn::Header, "If-Match") => IF_MATCH_PATTERN,
                         _ => continue,
                     };

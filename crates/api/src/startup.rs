@@ -12,7 +12,7 @@ use actix_web::middleware::{from_fn, Condition};
 use actix_web::{web, App, HttpRequest, HttpServer};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
-use zonmart_adapters::{Database, DbError, PoolOptions};
+use zonmart_adapters::{Database, DbError, PoolOptions, ReplicaOptions};
 use zonmart_domain::{Password, Username};
 
 use crate::compat;
@@ -60,10 +60,25 @@ pub struct Application {
 }
 
 impl Application {
-    /// Connects to the database, migrates it, and binds the server.
+    /// Connects to the database (and its read replicas, if any), migrates
+    /// it, and binds the server.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let settings = settings.validated()?;
-        let db = Database::connect(&settings.database_url, PoolOptions::default()).await?;
+        let replicas = ReplicaOptions { max_lag: std::time::Duration::from_millis(settings.replica_max_lag_ms) };
+        let db = Database::connect_with_replicas(
+            &settings.database_url,
+            &settings.database_replica_urls,
+            PoolOptions::default(),
+            replicas,
+        )
+        .await?;
+        if !settings.database_replica_urls.is_empty() {
+            tracing::info!(
+                replicas = settings.database_replica_urls.len(),
+                max_lag_ms = settings.replica_max_lag_ms,
+                "public catalog reads may be served by read replicas"
+            );
+        }
         db.migrate().await?;
         Self::build_with_database(settings, db).await
     }

@@ -11,10 +11,26 @@ use crate::dto::products::ProductBody;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SeedCreateUser {
+    #[schema(min_length = 3, max_length = 50, pattern = "^[A-Za-z0-9_.-]+$")]
     pub username: String,
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$"
+    )]
     pub address: Option<String>,
+    #[schema(
+        max_length = 254,
+        pattern = "^[^@\\s\\x00-\\x1f\\x7f-\\x9f]{1,64}@[^@\\s.\\x00-\\x1f\\x7f-\\x9f]{1,63}(\\.[^@\\s.\\x00-\\x1f\\x7f-\\x9f]{1,63})+$"
+    )]
     pub email: Option<String>,
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
+    )]
     pub full_name: Option<String>,
 }
 
@@ -22,13 +38,26 @@ pub struct SeedCreateUser {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SeedCreateProduct {
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
+    )]
     pub name: String,
+    #[schema(
+        min_length = 1,
+        max_length = 5000,
+        pattern = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$"
+    )]
     pub description: Option<String>,
-    #[schema(value_type = f64, example = 19.99)]
+    #[schema(value_type = f64, minimum = 0, example = 19.99)]
     pub price: Number,
     /// Units on hand; the seed had no stock, so it defaults to 1000.
+    #[schema(minimum = 0, maximum = 1_000_000_000_i64)]
     pub stock: Option<i64>,
+    #[schema(pattern = "^[A-Z]{3}$")]
     pub currency: Option<String>,
+    #[schema(pattern = "^[A-Za-z0-9_.-]{1,64}$")]
     pub sku: Option<String>,
 }
 
@@ -39,7 +68,9 @@ pub const SEED_DEFAULT_STOCK: i64 = 1000;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SeedAddToCart {
+    #[schema(pattern = "^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$")]
     pub user_id: String,
+    #[schema(pattern = "^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$")]
     pub product_id: String,
 }
 

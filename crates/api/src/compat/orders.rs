@@ -96,9 +96,12 @@ pub async fn add_to_cart(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SeedOrderQuery {
+    #[param(pattern = "^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$")]
     pub user_id: String,
+    #[param(pattern = "^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$")]
     pub product_id: String,
     /// 1..=1000.
+    #[param(minimum = 1, maximum = 1000)]
     pub quantity: i64,
 }
 

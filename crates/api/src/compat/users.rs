@@ -1,5 +1,7 @@
 //! Seed paths for tokens and users: `POST /token`, `POST /create_user/`,
-//! `GET|PUT|DELETE /users/{user_id}`.
+//! `GET|PUT|DELETE /users/{user_id}` (the
+//! parameter is named `id` in the OpenAPI document, as in v1, so tools that
+//! follow `Location` links find it).
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -25,7 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, auth_limit: &AuthLimit) {
                 .default_service(method_not_allowed("POST")),
         )
         .service(
-            web::resource("/users/{user_id}")
+            web::resource("/users/{id}")
                 .route(web::get().to(get_user))
                 .route(web::put().to(update_user))
                 .route(web::delete().to(delete_user))
@@ -37,6 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, auth_limit: &AuthLimit) {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CurrentVersion {
+    #[param(minimum = 1)]
     pub current_version: Option<i64>,
 }
 
@@ -82,8 +85,8 @@ pub async fn create_user(state: web::Data<AppState>, body: ApiJson<SeedCreateUse
 
 /// Seed read of a user. Use `GET /api/v1/users/{id}`.
 #[deprecated]
-#[utoipa::path(get, path = "/users/{user_id}", tag = "seed compatibility", security(("bearer" = []), ("oauth2" = [])),
-    params(("user_id" = String, Path)), responses(
+#[utoipa::path(get, path = "/users/{id}", tag = "seed compatibility", security(("bearer" = []), ("oauth2" = [])),
+    params(("id" = String, Path, description = "The user's ULID")), responses(
     (status = 200, body = UserBody),
     (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 401, body = ProblemDetails, content_type = "application/problem+json"),
@@ -94,15 +97,15 @@ pub async fn get_user(
     caller: Authenticated,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = state.users.get(&caller.0, parse_id::<UserId>(&path, "user_id")?).await?;
+    let user = state.users.get(&caller.0, parse_id::<UserId>(&path, "id")?).await?;
     Ok(HttpResponse::Ok().json(UserBody::from(&user)))
 }
 
 /// Seed update: the version goes in `?current_version=`; stale or missing is
 /// 409 with `current_version`. Use `PATCH /api/v1/users/{id}`.
 #[deprecated]
-#[utoipa::path(put, path = "/users/{user_id}", tag = "seed compatibility", security(("bearer" = []), ("oauth2" = [])),
-    params(("user_id" = String, Path), CurrentVersion), request_body = UpdateUserRequest, responses(
+#[utoipa::path(put, path = "/users/{id}", tag = "seed compatibility", security(("bearer" = []), ("oauth2" = [])),
+    params(("id" = String, Path, description = "The user's ULID"), CurrentVersion), request_body = UpdateUserRequest, responses(
     (status = 200, body = UserBody),
     (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 401, body = ProblemDetails, content_type = "application/problem+json"),
@@ -117,7 +120,7 @@ pub async fn update_user(
     query: ApiQuery<CurrentVersion>,
     body: ApiJson<UpdateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let id: UserId = parse_id(&path, "user_id")?;
+    let id: UserId = parse_id(&path, "id")?;
     let stated = version_param(query.current_version.or(body.0.version))?;
     let Some(expected) = stated else {
         // The seed answered a missing version like a stale one.
@@ -132,8 +135,8 @@ pub async fn update_user(
 /// Seed delete: unconditional without `?current_version=`, as old clients
 /// expect; with it, stale is 409. Use `DELETE /api/v1/users/{id}`.
 #[deprecated]
-#[utoipa::path(delete, path = "/users/{user_id}", tag = "seed compatibility", security(("bearer" = []), ("oauth2" = [])),
-    params(("user_id" = String, Path), CurrentVersion), responses(
+#[utoipa::path(delete, path = "/users/{id}", tag = "seed compatibility", security(("bearer" = []), ("oauth2" = [])),
+    params(("id" = String, Path, description = "The user's ULID"), CurrentVersion), responses(
     (status = 200, body = MessageBody),
     (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 401, body = ProblemDetails, content_type = "application/problem+json"),
@@ -146,7 +149,7 @@ pub async fn delete_user(
     path: web::Path<String>,
     query: ApiQuery<CurrentVersion>,
 ) -> Result<HttpResponse, ApiError> {
-    let id: UserId = parse_id(&path, "user_id")?;
+    let id: UserId = parse_id(&path, "id")?;
     state.users.delete(&caller.0, id, version_param(query.current_version)?).await?;
     Ok(HttpResponse::Ok().json(MessageBody { message: "User deleted" }))
 }

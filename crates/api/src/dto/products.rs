@@ -186,7 +186,7 @@ pub struct ProductListQuery {
     /// `true`: only products with stock; `false`: only sold-out ones.
     pub in_stock: Option<bool>,
     /// `-created_at` (default), `created_at`, `price_cents`, `-price_cents` or `name`.
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<ProductSortParam>)]
     pub sort: Option<ProductSortParam>,
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,

@@ -40,7 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// in one transaction: all lines or nothing. With `Idempotency-Key`, a retry
 /// of the same request within 24 h answers the first response again.
 #[utoipa::path(post, path = "/api/v1/orders", tag = "orders", security(("bearer" = []), ("oauth2" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "1..255 printable ASCII characters; retries with the same key and body replay the first answer")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[\\x20-\\x7e]{1,255}$", description = "1..255 printable ASCII characters; retries with the same key and body replay the first answer")),
     request_body = PlaceOrderRequest, responses(
     (status = 201, body = OrderBody, headers(("Location" = String), ("ETag" = String))),
     (status = 400, description = "Invalid lines, or an empty cart", body = ProblemDetails, content_type = "application/problem+json"),

@@ -218,7 +218,7 @@ async fn seed_paths_are_deprecated_in_the_openapi_document() {
     for (path, method) in [
         ("/token", "post"),
         ("/create_user/", "post"),
-        ("/users/{user_id}", "put"),
+        ("/users/{id}", "put"),
         ("/home", "post"),
         ("/orders/{order_id}/cancel", "put"),
     ] {
