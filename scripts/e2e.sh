@@ -70,8 +70,14 @@ for who in fuzz-admin fuzz-customer; do
     ST_REPORT_DIR="$WORK/st-$who" "$ROOT/scripts/schemathesis.sh" "$BASE" "$token" || status=1
 done
 
-say "Swagger UI in a real browser"
+say "a shop's day through curl"
 ZONMART_BASE_URL=$BASE ZONMART_ADMIN_USERNAME=admin ZONMART_ADMIN_PASSWORD=$ADMIN_PASSWORD \
+    "$ROOT/scripts/shop-flow.sh" || status=1
+
+say "Swagger UI in a real browser, as a newly registered customer"
+curl -fsS -m 10 -o /dev/null -X POST "$BASE/api/v1/auth/register" \
+    -H 'content-type: application/json' -d '{"username":"browser-user","password":"browser-user-password"}'
+ZONMART_BASE_URL=$BASE ZONMART_ADMIN_USERNAME=browser-user ZONMART_ADMIN_PASSWORD=browser-user-password \
     "$ROOT/scripts/browser-check.sh" || status=1
 
 if grep -qiE "panicked|internal error" "$WORK/server.log"; then
