@@ -38,8 +38,9 @@ for path in glob.glob(os.path.join(raw, "*__*__c*__r*.json")):
     figures = json.load(open(path))
     figures["name"] = name
     figures["busy"] = name in busy
-    others_file = os.path.join(raw, name + ".others")
-    figures["others"] = float(open(others_file).read()) if os.path.exists(others_file) else 0.0
+    cpu_file = os.path.join(raw, name + ".cpu")
+    figures["cpu"] = json.load(open(cpu_file)) if os.path.exists(cpu_file) else {}
+    figures["others"] = figures["cpu"].get("others", 0.0)
     if backend == "pgbench":
         figures["errors"] = figures["failed"] + (int(open(os.path.join(raw, name + ".status")).read()) != 0)
         figures["clients"] = int(open(os.path.join(raw, name + ".clients")).read())
@@ -65,6 +66,7 @@ def summary(key: tuple[str, str, int]) -> dict | None:
         "errors": sum(r["errors"] for r in rs),
         "busy": any(r["busy"] for r in rs),
         "others": max(r["others"] for r in rs),
+        "cpu": {k: statistics.median(r["cpu"].get(k, 0.0) for r in rs) for k in ("server", "postgres", "client", "others", "idle")},
         "n": len(rs),
         "clients": rs[0].get("clients"),
     }
@@ -151,6 +153,24 @@ if sqlite_rows:
             f"| {LABELS[endpoint]} | {c} | {s['rps']:.0f} ({s['rps_min']:.0f}–{s['rps_max']:.0f}){mark(s)} "
             f"| {ms(s['p50'])} | {ms(s['p99'])} | {s['errors']} | {vs} | {s['others']:.0f}% |"
         )
+
+# -------------------------------------------------------------- CPU
+lines += [
+    "",
+    "### Where the CPU went (medians over the runs; % of both cores)",
+    "",
+    "| run | conns | server | PostgreSQL | load tool | others | idle |",
+    "|---|---:|---:|---:|---:|---:|---:|",
+]
+for backend, label in (("pg", "API on PostgreSQL"), ("pgbench", "pgbench"), ("sqlite", "API on SQLite")):
+    for endpoint in ORDER + ["login"]:
+        for c in sorted({k[2] for k in runs if k[0] == backend and k[1] == endpoint}):
+            s = summary((backend, endpoint, c))
+            u = s["cpu"]
+            lines.append(
+                f"| {label}: {LABELS[endpoint].split(' ', 1)[1] if backend == 'pgbench' else LABELS[endpoint]} | {c} "
+                f"| {u['server']:.0f}% | {u['postgres']:.0f}% | {u['client']:.0f}% | {u['others']:.0f}% | {u['idle']:.0f}% |"
+            )
 
 # -------------------------------------------------------------- login
 bcrypt = json.load(open(os.path.join(raw, "bcrypt.json")))

@@ -115,16 +115,9 @@ quiet() {
     done
 }
 busy_now() { pgrep -x rustc >/dev/null; }
-cpu_mark() { python3 "$BENCH/tools.py" cpu "$OUT/cpu.state" $$ "${SERVER_PID:-0}"; }
-measured() { # name busy-flag: records the others' CPU share; marks the run if disturbed
-    local name=$1 busy=$2 others
-    others=$(cpu_mark)
-    echo "$others" >"$RAW/$name.others"
-    busy_now && busy=1
-    if ((busy)) || python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) > $OTHERS_LIMIT else 1)" "$others"; then
-        echo "$name" >>"$RAW/busy.txt"
-    fi
-    OTHERS=$others
+cpu_start() { rm -f "$OUT/cpu.state"; python3 "$BENCH/tools.py" cpu-start "$OUT/cpu.state" $$ "${SERVER_PID:-0}"; }
+finish() { # kind name busy
+    python3 "$BENCH/tools.py" finish "$1" "$RAW" "$2" "$OUT/cpu.state" $$ "${SERVER_PID:-0}" "$3" "$OTHERS_LIMIT"
 }
 
 # ---------------------------------------------------------------- build
@@ -181,7 +174,7 @@ peak_rss() { awk '/^VmHWM/ {print $2}' "/proc/$SERVER_PID/status"; }
 
 # ---------------------------------------------------------------- measuring
 wrk_run() { # backend endpoint connections run
-    local backend=$1 endpoint=$2 c=$3 run=$4 name extra="" busy=0
+    local backend=$1 endpoint=$2 c=$3 run=$4 name busy=0
     name=${backend}__${endpoint}__c${c}__r${run}
     if [[ $endpoint == patch ]]; then
         # The users' current versions, read just before the run (patch.lua).
@@ -191,26 +184,19 @@ wrk_run() { # backend endpoint connections run
     fi
     quiet
     busy_now && busy=1
-    rm -f "$OUT/cpu.state"
-    cpu_mark
+    cpu_start
     env BENCH_WRK_JSON="$RAW/$name.json" BENCH_TOKENS="$OUT/tokens.txt" BENCH_ADMIN_TOKEN="$(cat "$OUT/admin-token.txt")" \
         BENCH_PATCH_USERS="$OUT/patch-users.txt" BENCH_USERNAMES="$OUT/usernames.txt" BENCH_PASSWORD="$PASSWORD" \
         wrk -t"$WRK_THREADS" -c"$c" -d"${DURATION}s" --timeout 10s -s "$BENCH/wrk/$endpoint.lua" "$BASE" \
         >"$RAW/$name.txt" 2>&1 || die "wrk failed: $(tail -5 "$RAW/$name.txt")"
-    measured "$name" "$busy"
+    busy_now && busy=1
     [[ -s $RAW/$name.json ]] || die "wrk wrote no figures for $name: $(tail -5 "$RAW/$name.txt")"
-    "$PY" - "$RAW/$name.json" "$name" "$OTHERS" <<'EOF'
-import json, sys
-r = json.load(open(sys.argv[1]))
-errors = r["err_connect"] + r["err_read"] + r["err_write"] + r["err_status"] + r["err_timeout"]
-print(f'         {sys.argv[2]:<32} {r["rps"]:>9.0f} req/s  p50 {r["p50_us"]/1000:6.2f} ms  p99 {r["p99_us"]/1000:7.2f} ms'
-      f'  errors {errors}  others {sys.argv[3]}%')
-EOF
+    finish wrk "$name" "$busy"
 }
 
 PGBENCH_MAX=${BENCH_PGBENCH_MAX_CLIENTS:-64}
 pgbench_run() { # script clients run
-    local script=$1 c=$2 run=$3 name clients free summary busy=0 status=0
+    local script=$1 c=$2 run=$3 name clients free busy=0 status=0
     # PostgreSQL is shared (max_connections 100 here): pgbench takes at most
     # $PGBENCH_MAX clients, and leaves 30 of the connections free right now
     # free for others, so their tests never meet "too many clients".
@@ -223,19 +209,13 @@ pgbench_run() { # script clients run
     echo "$clients" >"$RAW/$name.clients"
     quiet
     busy_now && busy=1
-    rm -f "$OUT/cpu.state"
-    cpu_mark
+    cpu_start
     "$PGBENCH" -n -M prepared -c "$clients" -j "$WRK_THREADS" -T "$DURATION" -f "$BENCH/pgbench/$script.sql" \
         -l --log-prefix="$RAW/$name.log" "$PG_DB" >"$RAW/$name.txt" 2>&1 || status=$?
-    measured "$name" "$busy"
+    busy_now && busy=1
     echo "$status" >"$RAW/$name.status"
     ((status == 0)) || { tail -5 "$RAW/$name.txt" >&2; step "  pgbench exited $status (counted as an error)"; }
-    printf '         %-32s ' "$name"
-    if summary=$(python3 "$BENCH/tools.py" pgbench-summary "$RAW/$name.txt" "$RAW/$name.log" "$RAW/$name.json"); then
-        echo "$summary  others $OTHERS%"
-    else
-        echo "no figures (pgbench exited $status; counted as an error)"
-    fi
+    finish pgbench "$name" "$busy"
     rm -f "$RAW/$name.log"*
 }
 

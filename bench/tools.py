@@ -6,9 +6,12 @@ repository's .venv).
   tools.py wait-ready URL START_NS TIMEOUT_S  -> ms from START_NS (a `date +%s%N`) to a 200 from URL
   tools.py login BASE_URL PASSWORD OUT USERNAME...  -> access tokens, one a line, in OUT
   tools.py check METHOD URL STATUS [TOKEN] [BODY] -> exits 1 unless the answer has STATUS
-  tools.py cpu STATE_FILE BASH_PID SERVER_PID -> first call: snapshot; second: % of the machine's CPU
-                                                 that other processes used in between
-  tools.py pgbench-summary STDOUT_FILE LOG_PREFIX OUT_JSON  -> one pgbench run as JSON in OUT_JSON, a line on stdout
+  tools.py cpu-start STATE_FILE BASH_PID SERVER_PID -> a snapshot of CPU times before a measured run
+  tools.py finish KIND RAW NAME STATE_FILE BASH_PID SERVER_PID BUSY LIMIT
+      -> after it: KIND wrk or pgbench; writes RAW/NAME.cpu (the shares of the machine's CPU the
+         server, PostgreSQL, the load tool and other processes took), for pgbench RAW/NAME.json
+         (tps, percentiles from its per-transaction log), marks the run in RAW/busy.txt if BUSY is 1
+         or others took more than LIMIT %, and prints one line
 """
 
 import glob
@@ -120,7 +123,7 @@ def check(method: str, url: str, status: int, token: str | None, body: str | Non
         sys.exit(1)
 
 
-def pgbench_summary(stdout_file: str, log_prefix: str, out_json: str) -> None:
+def pgbench_summary(stdout_file: str, log_prefix: str, out_json: str) -> dict:
     text = open(stdout_file).read()
 
     def number(label: str, default=None):
@@ -163,10 +166,7 @@ def pgbench_summary(stdout_file: str, log_prefix: str, out_json: str) -> None:
     }
     with open(out_json, "w") as f:
         json.dump(summary, f)
-    print(
-        f"{summary['rps']:>9.0f} tps    p50 {summary['p50_us'] / 1000:6.2f} ms  p99 {summary['p99_us'] / 1000:7.2f} ms"
-        f"  failed {summary['failed']}"
-    )
+    return summary
 
 
 def _ticks(pid: str, children: bool = False) -> int:
@@ -187,7 +187,7 @@ def _snapshot(bash_pid: str, server_pid: str) -> dict:
     with open("/proc/stat") as f:
         cpu = [int(x) for x in f.readline().split()[1:]]
     idle = cpu[3] + cpu[4]  # idle + iowait
-    ours = _ticks(bash_pid, children=True) + _ticks(server_pid)
+    postgres = 0
     # PostgreSQL: every live process, plus what the postmaster has reaped
     # (pgbench's backends exit before the second snapshot).
     for entry in os.listdir("/proc"):
@@ -195,29 +195,75 @@ def _snapshot(bash_pid: str, server_pid: str) -> dict:
             continue
         try:
             with open(f"/proc/{entry}/comm") as f:
-                comm = f.read().strip()
-            if comm == "postgres":
-                with open(f"/proc/{entry}/stat") as f:
-                    ppid = f.read().rsplit(")", 1)[1].split()[1]
-                ours += _ticks(entry, children=(ppid == "1" or not os.path.exists(f"/proc/{ppid}/comm")
-                                               or open(f"/proc/{ppid}/comm").read().strip() != "postgres"))
+                if f.read().strip() != "postgres":
+                    continue
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = f.read().rsplit(")", 1)[1].split()[1]
+            with open(f"/proc/{ppid}/comm") as f:
+                postmaster = f.read().strip() != "postgres"
+            postgres += _ticks(entry, children=postmaster)
         except OSError:
             continue
-    return {"total": sum(cpu[:8]), "busy": sum(cpu[:8]) - idle, "ours": ours}
+    return {
+        "total": sum(cpu[:8]),
+        "busy": sum(cpu[:8]) - idle,
+        "client": _ticks(bash_pid, children=True),  # wrk, pgbench (and this script's other children)
+        "server": _ticks(server_pid),
+        "postgres": postgres,
+    }
 
 
-def cpu(state_file: str, bash_pid: str, server_pid: str) -> None:
+def cpu_start(state_file: str, bash_pid: str, server_pid: str) -> None:
+    with open(state_file, "w") as f:
+        json.dump(_snapshot(bash_pid, server_pid), f)
+
+
+def cpu_shares(state_file: str, bash_pid: str, server_pid: str) -> dict:
+    """The shares of the machine's CPU (100 = all cores busy) that the
+    server, PostgreSQL, the load tool and everything else took since
+    cpu_start."""
     now = _snapshot(bash_pid, server_pid)
-    if not os.path.exists(state_file):
-        with open(state_file, "w") as f:
-            json.dump(now, f)
-        return
     with open(state_file) as f:
         before = json.load(f)
     os.remove(state_file)
-    total = now["total"] - before["total"]
-    others = (now["busy"] - before["busy"]) - (now["ours"] - before["ours"])
-    print(round(max(0.0, 100.0 * others / total), 1) if total > 0 else 0.0)
+    d = {k: now[k] - before[k] for k in now}
+    total = d["total"] or 1
+    share = {k: round(100.0 * d[k] / total, 1) for k in ("server", "postgres", "client")}
+    share["others"] = round(max(0.0, 100.0 * (d["busy"] - d["server"] - d["postgres"] - d["client"]) / total), 1)
+    share["idle"] = round(100.0 * (d["total"] - d["busy"]) / total, 1)
+    return share
+
+
+def finish(kind: str, raw: str, name: str, state_file: str, bash_pid: str, server_pid: str, busy: str, limit: str):
+    """After one measured run: where the CPU went (NAME.cpu), pgbench's
+    figures (NAME.json), the run marked in busy.txt if a build ran beside it
+    or other processes took more than LIMIT % of the CPU, and one line."""
+    shares = cpu_shares(state_file, bash_pid, server_pid)
+    base = os.path.join(raw, name)
+    with open(base + ".cpu", "w") as f:
+        json.dump(shares, f)
+    if busy == "1" or shares["others"] > float(limit):
+        with open(os.path.join(raw, "busy.txt"), "a") as f:
+            f.write(name + "\n")
+    cpu = (
+        f"cpu% server {shares['server']:.0f} pg {shares['postgres']:.0f} {kind} {shares['client']:.0f}"
+        f" others {shares['others']:.0f} idle {shares['idle']:.0f}"
+    )
+    if kind == "pgbench":
+        try:
+            r = pgbench_summary(base + ".txt", base + ".log", base + ".json")
+        except SystemExit:
+            print(f"         {name:<32} no figures (counted as an error)  {cpu}")
+            return
+        errors, unit = r["failed"], "tps  "
+    else:
+        r = json.load(open(base + ".json"))
+        errors = sum(r[k] for k in ("err_connect", "err_read", "err_write", "err_status", "err_timeout"))
+        unit = "req/s"
+    print(
+        f"         {name:<32} {r['rps']:>9.0f} {unit}  p50 {r['p50_us'] / 1000:6.2f} ms  p99 {r['p99_us'] / 1000:7.2f} ms"
+        f"  errors {errors}  {cpu}"
+    )
 
 
 def main() -> None:
@@ -230,10 +276,10 @@ def main() -> None:
         login(args[0], args[1], args[2], args[3:])
     elif command == "check":
         check(args[0], args[1], int(args[2]), args[3] if len(args) > 3 else None, args[4] if len(args) > 4 else None)
-    elif command == "cpu":
-        cpu(args[0], args[1], args[2])
-    elif command == "pgbench-summary":
-        pgbench_summary(args[0], args[1], args[2])
+    elif command == "cpu-start":
+        cpu_start(args[0], args[1], args[2])
+    elif command == "finish":
+        finish(*args)
     else:
         raise SystemExit(__doc__)
 
