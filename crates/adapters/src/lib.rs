@@ -1,7 +1,8 @@
 //! Zonmart's adapters: the implementations of the ports.
 //!
 //! - [`db`]: the database handle (PostgreSQL or SQLite by URL), its pool,
-//!   migrations and health check; database errors become `RepoError`s here.
+//!   migrations and health check, its read replicas and the one policy of
+//!   which reads may use them; database errors become `RepoError`s here.
 //! - [`schema`]: the diesel tables, one schema for both backends.
 //! - [`user_repository`], [`product_repository`], [`cart_repository`]:
 //!   `UserRepository`, `ProductRepository` and `CartRepository` on that database.
@@ -33,7 +34,7 @@ pub mod user_repository;
 
 pub use cart_repository::SqlCartRepository;
 pub use clock::SystemClock;
-pub use db::{Database, DbError, PoolOptions, PoolStatus};
+pub use db::{Database, DbError, PoolOptions, PoolStatus, ReplicaOptions, ReplicaStatus};
 pub use idempotency_store::SqlIdempotencyStore;
 pub use ids::UlidGenerator;
 pub use jwt::JwtIssuer;

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use diesel_async::RunQueryDsl;
 use ulid::Ulid;
 
-use crate::db::{postgres, Database, PoolOptions};
+use crate::db::{postgres, Database, PoolOptions, ReplicaOptions};
 
 /// The variable naming the PostgreSQL database tests may use.
 pub const TEST_DATABASE_URL_VAR: &str = "ZONMART_TEST_DATABASE_URL";
@@ -131,6 +131,45 @@ impl TestDatabase {
         }
         let options = PoolOptions { max_size: Some(8), ..PoolOptions::default() };
         Database::connect_postgres(via, options).unwrap_or_else(|e| panic!("cannot build a pool via {addr}: {e}"))
+    }
+}
+
+impl TestDatabase {
+    /// A handle whose primary is this test's PostgreSQL schema and whose read
+    /// replicas are stand-ins: the schemas of `schemas` (other test
+    /// databases on the same server, so a test can tell which one answered)
+    /// and `unreachable` addresses where nothing listens. Panics for other
+    /// stores. Needs a Tokio runtime (the replica watcher).
+    pub fn database_with_replicas(
+        &self,
+        schemas: &[&TestDatabase],
+        unreachable: usize,
+        options: ReplicaOptions,
+    ) -> Database {
+        let with_schema = |test: &TestDatabase| {
+            let Cleanup::Schema { config, schema } = &test.cleanup else {
+                panic!("database_with_replicas needs PostgreSQL test databases");
+            };
+            let mut config = (**config).clone();
+            let search_path = format!("-csearch_path={schema}");
+            let options = config.get_options().map_or(search_path.clone(), |o| format!("{o} {search_path}"));
+            config.options(options);
+            config
+        };
+        let mut replicas: Vec<tokio_postgres::Config> = schemas.iter().map(|test| with_schema(test)).collect();
+        for _ in 0..unreachable {
+            // A port of our own that we close again: nothing listens there.
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .map(|a| a.port())
+                .unwrap_or_else(|e| panic!("cannot find a free port: {e}"));
+            let mut down = tokio_postgres::Config::new();
+            down.host("127.0.0.1").port(port).user("postgres").connect_timeout(std::time::Duration::from_millis(500));
+            replicas.push(down);
+        }
+        let pool = PoolOptions { max_size: Some(8), ..PoolOptions::default() };
+        Database::connect_postgres_with_replicas(with_schema(self), replicas, pool, options)
+            .unwrap_or_else(|e| panic!("cannot build pools with replicas: {e}"))
     }
 }
 

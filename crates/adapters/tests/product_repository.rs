@@ -74,7 +74,8 @@ async fn a_stored_product_reads_back_with_every_field(db: Database) {
         ..Products::new().in_currency("Teapot", 1999, 7, "EUR")
     };
     repo.insert(&product).await.unwrap();
-    assert_eq!(repo.find(product.id).await.unwrap(), Some(product));
+    assert_eq!(repo.find(product.id).await.unwrap(), Some(product.clone()));
+    assert_eq!(repo.find_for_display(product.id).await.unwrap(), Some(product));
 }
 
 async fn a_taken_sku_is_a_duplicate_sku_on_insert_and_on_update(db: Database) {

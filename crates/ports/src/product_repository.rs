@@ -39,14 +39,20 @@ pub trait ProductRepository: Send + Sync {
     /// `Duplicate { field: "sku" }` when the SKU is taken.
     async fn insert(&self, product: &Product) -> Result<(), RepoError>;
 
-    /// Archived products too.
+    /// Archived products too, as the primary store has them now: the read
+    /// to use before a write (optimistic-lock checks, stock, carts).
     async fn find(&self, id: ProductId) -> Result<Option<Product>, RepoError>;
+
+    /// Archived products too, for showing to a reader. May be slightly stale
+    /// (served by a read replica); never use it before a write.
+    async fn find_for_display(&self, id: ProductId) -> Result<Option<Product>, RepoError>;
 
     /// The products with these ids that exist (archived too), in any order.
     async fn find_many(&self, ids: &[ProductId]) -> Result<Vec<Product>, RepoError>;
 
     /// Live products, sorted, one keyset page. A cursor carries the sort key
-    /// of the sort it came from (the caller checks it matches).
+    /// of the sort it came from (the caller checks it matches). May be
+    /// slightly stale (served by a read replica).
     async fn list(
         &self,
         filter: &ProductFilter,

@@ -2,7 +2,8 @@
 //! URL, its migrations, its health check, and `with_conn!`, which runs one
 //! query body against whichever backend the handle holds
 //! (`in_write_transaction!` does the same for a body of several writes that
-//! must commit together, see [`transaction`]).
+//! must commit together, see [`transaction`]). Read replicas, and the one
+//! policy saying which reads may use them, live in [`replicas`].
 //!
 //! Queries are written once and type-checked for each backend by repeating
 //! the body in each arm of a `match` (no generic backend bounds). Every query
@@ -14,6 +15,7 @@
 pub(crate) mod errors;
 pub(crate) mod like;
 pub(crate) mod postgres;
+pub(crate) mod replicas;
 mod sqlite;
 pub(crate) mod transaction;
 pub(crate) mod versioned;
@@ -30,6 +32,8 @@ use thiserror::Error;
 use zonmart_ports::{RepoError, StoreHealth};
 
 pub(crate) use postgres::PgPool;
+pub(crate) use replicas::ReplicaRead;
+pub use replicas::{ReplicaOptions, ReplicaStatus};
 pub(crate) use sqlite::SqlitePool;
 pub(crate) use transaction::{in_write_transaction, Rollback};
 
@@ -86,6 +90,8 @@ pub struct PoolStatus {
 #[derive(Clone)]
 pub struct Database {
     backend: Backend,
+    /// Read replicas of a PostgreSQL primary, if configured.
+    replicas: Option<Arc<replicas::ReplicaSet>>,
 }
 
 #[derive(Clone)]
@@ -106,7 +112,7 @@ impl Database {
             let config = postgres::parse_url(url, options.connect_timeout)?;
             Self::connect_postgres(config, options)
         } else if let Some(target) = sqlite::parse_url(url)? {
-            Ok(Database { backend: Backend::Sqlite(sqlite::build_pool(target, options)?) })
+            Ok(Database { backend: Backend::Sqlite(sqlite::build_pool(target, options)?), replicas: None })
         } else {
             Err(DbError::UnsupportedUrl)
         }
@@ -117,7 +123,87 @@ impl Database {
     pub(crate) fn connect_postgres(config: tokio_postgres::Config, options: PoolOptions) -> Result<Database, DbError> {
         let config = Arc::new(config);
         let pool = postgres::build_pool(Arc::clone(&config), options)?;
-        Ok(Database { backend: Backend::Postgres { pool, config } })
+        Ok(Database { backend: Backend::Postgres { pool, config }, replicas: None })
+    }
+
+    /// A PostgreSQL primary (`primary_url`, typically multi-host with
+    /// `target_session_attrs=read-write`, so a promoted standby is found
+    /// after a failover) with read replicas that serve the catalog reads of
+    /// [`replicas`]' policy while they keep within `replica_options.max_lag`.
+    /// Without replica URLs this is [`Database::connect`]. Needs a Tokio
+    /// runtime: a task watches the replicas while the handle lives.
+    pub async fn connect_with_replicas(
+        primary_url: &str,
+        replica_urls: &[String],
+        options: PoolOptions,
+        replica_options: ReplicaOptions,
+    ) -> Result<Database, DbError> {
+        if replica_urls.is_empty() {
+            return Self::connect(primary_url, options).await;
+        }
+        if !(primary_url.starts_with("postgres://") || primary_url.starts_with("postgresql://")) {
+            return Err(DbError::InvalidUrl("read replicas need a PostgreSQL primary".to_owned()));
+        }
+        let primary = postgres::parse_url(primary_url, options.connect_timeout)?;
+        let replicas = replica_urls
+            .iter()
+            .map(|url| {
+                if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+                    postgres::parse_url(url, options.connect_timeout)
+                } else {
+                    Err(DbError::InvalidUrl("a read replica URL must be postgres://...".to_owned()))
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::connect_postgres_with_replicas(primary, replicas, options, replica_options)
+    }
+
+    /// [`Database::connect_with_replicas`] from ready-made driver
+    /// configurations (the test support points them at schemas of its own).
+    pub(crate) fn connect_postgres_with_replicas(
+        primary: tokio_postgres::Config,
+        replicas: Vec<tokio_postgres::Config>,
+        options: PoolOptions,
+        replica_options: ReplicaOptions,
+    ) -> Result<Database, DbError> {
+        let mut database = Self::connect_postgres(primary, options)?;
+        let Backend::Postgres { pool, .. } = &database.backend else {
+            return Err(DbError::InvalidUrl("read replicas need a PostgreSQL primary".to_owned()));
+        };
+        let set = Arc::new(replicas::ReplicaSet::new(replicas, options, replica_options)?);
+        replicas::ReplicaSet::spawn_watcher(&set, pool.clone());
+        database.replicas = Some(set);
+        Ok(database)
+    }
+
+    /// Each read replica's address, whether it serves reads now and how far
+    /// behind it was at the last check (empty without replicas).
+    pub fn replica_status(&self) -> Vec<ReplicaStatus> {
+        self.replicas.as_ref().map(|set| set.status()).unwrap_or_default()
+    }
+
+    /// Runs `read` (a query on the handle it is given) on a usable replica
+    /// when `kind` is one the policy of [`replicas`] allows, else, or when
+    /// the replica fails to answer, on the primary. `read` may run twice, so
+    /// it clones what it moves into its query.
+    pub(crate) async fn read_routed<T, F, Fut>(&self, kind: ReplicaRead, read: F) -> Result<T, RepoError>
+    where
+        F: Fn(Database) -> Fut,
+        Fut: Future<Output = Result<T, RepoError>>,
+    {
+        if let Some(replica) = self.replicas.as_ref().and_then(|set| set.pick()) {
+            let on_replica = Database {
+                backend: Backend::Postgres { pool: replica.pool.clone(), config: Arc::clone(&replica.config) },
+                replicas: None,
+            };
+            match tokio::time::timeout(replicas::REPLICA_READ_TIMEOUT, read(on_replica)).await {
+                Ok(Err(RepoError::Unavailable(reason))) => replica.set_aside(&reason),
+                Ok(answer) => return answer,
+                Err(_) => replica.set_aside("a read took too long"),
+            }
+            tracing::debug!(read = ?kind, replica = %replica.address(), "replica read given to the primary");
+        }
+        read(self.clone()).await
     }
 
     /// Applies the migrations this build embeds that the database lacks.
@@ -158,7 +244,10 @@ impl Database {
 impl std::fmt::Debug for Database {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never the URL: it may hold a password.
-        f.debug_struct("Database").field("backend", &self.backend_name()).finish_non_exhaustive()
+        f.debug_struct("Database")
+            .field("backend", &self.backend_name())
+            .field("replicas", &self.replicas.as_ref().map_or(0, |set| set.status().len()))
+            .finish_non_exhaustive()
     }
 }
 

@@ -3,7 +3,9 @@
 //! Archiving is an update like any other (`archived = true`): the row stays,
 //! so old orders and `find` still see it, but listings never do. Version
 //! checks happen inside the one `UPDATE` that writes, never as a
-//! read-then-write, so concurrent writers cannot both win.
+//! read-then-write, so concurrent writers cannot both win. Listings and
+//! `find_for_display` may be served by a read replica (`db::replicas` holds
+//! that policy); everything else runs on the primary.
 
 mod listing;
 #[cfg(feature = "test-support")]
@@ -19,7 +21,7 @@ use zonmart_ports::{ProductFilter, ProductRepository, ProductSort, RepoError};
 use self::listing::{listing_query, Listing};
 use self::rows::{ProductChangeset, ProductRow};
 use crate::db::versioned::{settle, Unwritten};
-use crate::db::{with_conn, Database};
+use crate::db::{with_conn, Database, ReplicaRead};
 use crate::schema::products;
 
 /// Stores products in the `products` table.
@@ -51,6 +53,26 @@ impl ProductRepository for SqlProductRepository {
         row.map(Product::try_from).transpose()
     }
 
+    async fn find_for_display(&self, id: ProductId) -> Result<Option<Product>, RepoError> {
+        let row = self
+            .db
+            .read_routed(ReplicaRead::ProductForDisplay, |db| {
+                let id = id.to_string();
+                async move {
+                    with_conn!(db, |conn| {
+                        products::table.find(&id).select(ProductRow::as_select()).first(conn).await.optional()
+                    })
+                }
+            })
+            .await?;
+        match row {
+            Some(row) => Product::try_from(row).map(Some),
+            // A replica may not have a product created a moment ago: only the
+            // primary may say it does not exist.
+            None => self.find(id).await,
+        }
+    }
+
     async fn find_many(&self, ids: &[ProductId]) -> Result<Vec<Product>, RepoError> {
         if ids.is_empty() {
             return Ok(Vec::new());
@@ -69,9 +91,15 @@ impl ProductRepository for SqlProductRepository {
         page: PageRequest,
     ) -> Result<Page<Product>, RepoError> {
         let listing = Listing::new(filter, sort, page);
-        let asked = listing.clone();
-        let rows =
-            with_conn!(self.db, |conn| { listing_query!(&asked).select(ProductRow::as_select()).load(conn).await })?;
+        let rows = self
+            .db
+            .read_routed(ReplicaRead::ProductListing, |db| {
+                let asked = listing.clone();
+                async move {
+                    with_conn!(db, |conn| { listing_query!(&asked).select(ProductRow::as_select()).load(conn).await })
+                }
+            })
+            .await?;
         let products = rows.into_iter().map(Product::try_from).collect::<Result<Vec<_>, _>>()?;
         Ok(listing.page(products))
     }

@@ -47,8 +47,14 @@ impl ProductService {
         Ok(product)
     }
 
-    /// Public; archived products too (old orders link to them).
+    /// Public; archived products too (old orders link to them). May be
+    /// slightly stale: for showing, never as the basis of a write.
     pub async fn get(&self, id: ProductId) -> Result<Product, AppError> {
+        self.products.find_for_display(id).await?.ok_or(AppError::NotFound)
+    }
+
+    /// The product as the primary store has it now, for a version check.
+    async fn current(&self, id: ProductId) -> Result<Product, AppError> {
         self.products.find(id).await?.ok_or(AppError::NotFound)
     }
 
@@ -80,7 +86,7 @@ impl ProductService {
         changes: ProductChanges,
     ) -> Result<Product, AppError> {
         require_admin(actor, "change products")?;
-        let current = self.get(id).await?;
+        let current = self.current(id).await?;
         Version::check(expected, current.version)?;
         let updated = current.apply(changes, self.clock.now());
         self.products.update(&updated, expected).await?;
@@ -91,7 +97,7 @@ impl ProductService {
     /// readable. Archiving an archived product changes nothing.
     pub async fn archive(&self, actor: &Actor, id: ProductId, expected: Version) -> Result<(), AppError> {
         require_admin(actor, "archive products")?;
-        let current = self.get(id).await?;
+        let current = self.current(id).await?;
         Version::check(expected, current.version)?;
         if current.archived {
             return Ok(());

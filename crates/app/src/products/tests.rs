@@ -94,8 +94,27 @@ async fn archiving_an_archived_product_changes_nothing() {
 #[tokio::test]
 async fn an_unknown_product_is_not_found() {
     let mut repo = MockProductRepository::new();
-    repo.expect_find().returning(|_| Ok(None));
+    repo.expect_find_for_display().returning(|_| Ok(None));
     assert_eq!(service(repo).get(product_id(1)).await.unwrap_err(), AppError::NotFound);
+}
+
+#[tokio::test]
+async fn showing_a_product_uses_the_read_that_may_be_stale() {
+    let mut repo = MockProductRepository::new();
+    let teapot = product(1, 1999, "USD");
+    repo.expect_find().times(0);
+    repo.expect_find_for_display().with(eq(teapot.id)).times(1).returning(move |_| Ok(Some(teapot.clone())));
+    assert_eq!(service(repo).get(product_id(1)).await.unwrap().id, product_id(1));
+}
+
+#[tokio::test]
+async fn version_checks_read_the_primary_never_the_display_copy() {
+    let mut repo = repo_with(product(1, 1999, "USD"));
+    repo.expect_find_for_display().times(0);
+    repo.expect_update().returning(|_, _| Ok(()));
+    let service = service(repo);
+    service.update(&admin(9), product_id(1), version(1), ProductChanges::default()).await.unwrap();
+    service.archive(&admin(9), product_id(1), version(1)).await.unwrap();
 }
 
 #[tokio::test]
