@@ -110,10 +110,12 @@ pub const ULID_PATTERN: &str = "^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$";
 pub const IF_MATCH_PATTERN: &str = "^\"[1-9][0-9]{0,17}\"$";
 
 /// What every operation shares, declared once here instead of on each
-/// handler: the problem answers of the extractors and middleware (401 with
+/// handler: the problem answers of the extractors and middleware (400 where
+/// there is input, 409/412/428 on versioned writes, 401 with
 /// `WWW-Authenticate` where a token is needed, 413/415 where a body is read,
 /// 429 with `Retry-After` and 503 wherever limits and the database apply),
-/// and the shapes of ids and `If-Match`.
+/// and the shapes of ids and `If-Match`. A handler lists only its own
+/// answers, or a more specific description of a shared one.
 struct SharedRules;
 
 const UNLIMITED_PATHS: [&str; 3] = ["/health", "/ready", "/metrics"];
@@ -139,6 +141,10 @@ fn add(op: &mut Operation, status: &str, response: utoipa::openapi::Response) {
     op.responses.responses.entry(status.to_owned()).or_insert(RefOr::T(response));
 }
 
+fn declares_if_match(op: &Operation) -> bool {
+    op.parameters.iter().flatten().any(|p| matches!(p, RefOr::T(p) if p.name == "If-Match"))
+}
+
 fn string_pattern(pattern: &str) -> RefOr<utoipa::openapi::schema::Schema> {
     ObjectBuilder::new().schema_type(Type::String).pattern(Some(pattern)).build().into()
 }
@@ -151,6 +157,19 @@ impl Modify for SharedRules {
                 if op.request_body.is_some() {
                     add(op, "413", problem("The body is larger than 64 KiB", None));
                     add(op, "415", problem("The body is not of the declared content type", None));
+                }
+                let has_input = op.request_body.is_some() || op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+                if has_input {
+                    add(op, "400", problem("Invalid input: `errors` names each field", None));
+                }
+                if declares_if_match(op) {
+                    add(
+                        op,
+                        "409",
+                        problem("Stale `version` in the body (`version_conflict`, with `current_version`)", None),
+                    );
+                    add(op, "412", problem("Stale `If-Match` (`version_conflict`, with `current_version`)", None));
+                    add(op, "428", problem("No version stated: send `If-Match` or `version`", None));
                 }
                 if op.security.is_some() {
                     add(

@@ -68,8 +68,6 @@ where
 #[utoipa::path(post, path = "/user_carts/", tag = "seed compatibility", security(("bearer" = []), ("oauth2" = [])),
     request_body = SeedAddToCart, responses(
     (status = 200, body = CartBody),
-    (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 401, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 403, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 409, body = ProblemDetails, content_type = "application/problem+json"),
@@ -110,8 +108,6 @@ pub struct SeedOrderQuery {
 #[utoipa::path(post, path = "/orders/", tag = "seed compatibility", security(("bearer" = []), ("oauth2" = [])),
     params(SeedOrderQuery), responses(
     (status = 200, body = OrderBody),
-    (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 401, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 403, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 409, description = "`insufficient_stock` or `product_unavailable`", body = ProblemDetails, content_type = "application/problem+json"),
 ))]
@@ -137,8 +133,6 @@ const MAX_SEED_ORDERS: usize = 1000;
 #[utoipa::path(get, path = "/users/{user_id}/orders", tag = "seed compatibility", security(("bearer" = []), ("oauth2" = [])),
     params(("user_id" = String, Path)), responses(
     (status = 200, body = Vec<OrderBody>),
-    (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 401, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
 ))]
 pub async fn user_orders(
@@ -171,8 +165,6 @@ pub async fn user_orders(
 #[utoipa::path(put, path = "/orders/{order_id}/cancel", tag = "seed compatibility", security(("bearer" = []), ("oauth2" = [])),
     params(("order_id" = String, Path)), responses(
     (status = 200, body = OrderBody),
-    (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 401, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 403, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 404, description = "Absent, someone else's, or already cancelled", body = ProblemDetails, content_type = "application/problem+json"),
     (status = 409, description = "Shipped or delivered (`invalid_transition`)", body = ProblemDetails, content_type = "application/problem+json"),

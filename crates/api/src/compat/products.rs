@@ -27,8 +27,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[utoipa::path(post, path = "/create_product/", tag = "seed compatibility", security(("bearer" = []), ("oauth2" = [])),
     request_body = SeedCreateProduct, responses(
     (status = 200, body = SeedProductBody),
-    (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 401, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 403, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 409, body = ProblemDetails, content_type = "application/problem+json"),
 ))]
@@ -72,7 +70,6 @@ const MAX_SKIP: i64 = 10_000;
 #[deprecated]
 #[utoipa::path(post, path = "/home", tag = "seed compatibility", params(SkipLimit), responses(
     (status = 200, body = Vec<SeedProductBody>),
-    (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
 ))]
 pub async fn home(state: web::Data<AppState>, query: ApiQuery<SkipLimit>) -> Result<HttpResponse, ApiError> {
     let skip = query.skip.unwrap_or(0);

@@ -53,10 +53,7 @@ fn version_param(raw: Option<i64>) -> Result<Option<Version>, ApiError> {
     request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, body = SeedTokenBody),
-        (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 401, body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 415, body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 429, body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "Wrong username or password", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn token(state: web::Data<AppState>, form: web::Form<TokenForm>) -> Result<HttpResponse, ApiError> {
     let tokens = state.auth.login(&form.username, &form.password).await?;
@@ -67,7 +64,6 @@ pub async fn token(state: web::Data<AppState>, form: web::Form<TokenForm>) -> Re
 #[deprecated]
 #[utoipa::path(post, path = "/create_user/", tag = "seed compatibility", request_body = SeedCreateUser, responses(
     (status = 200, body = UserBody),
-    (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 409, body = ProblemDetails, content_type = "application/problem+json"),
 ))]
 pub async fn create_user(state: web::Data<AppState>, body: ApiJson<SeedCreateUser>) -> Result<HttpResponse, ApiError> {
@@ -88,8 +84,6 @@ pub async fn create_user(state: web::Data<AppState>, body: ApiJson<SeedCreateUse
 #[utoipa::path(get, path = "/users/{id}", tag = "seed compatibility", security(("bearer" = []), ("oauth2" = [])),
     params(("id" = String, Path, description = "The user's ULID")), responses(
     (status = 200, body = UserBody),
-    (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 401, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
 ))]
 pub async fn get_user(
@@ -107,8 +101,6 @@ pub async fn get_user(
 #[utoipa::path(put, path = "/users/{id}", tag = "seed compatibility", security(("bearer" = []), ("oauth2" = [])),
     params(("id" = String, Path, description = "The user's ULID"), CurrentVersion), request_body = UpdateUserRequest, responses(
     (status = 200, body = UserBody),
-    (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 401, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 403, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 409, description = "Stale or missing `current_version`", body = ProblemDetails, content_type = "application/problem+json"),
@@ -138,8 +130,6 @@ pub async fn update_user(
 #[utoipa::path(delete, path = "/users/{id}", tag = "seed compatibility", security(("bearer" = []), ("oauth2" = [])),
     params(("id" = String, Path, description = "The user's ULID"), CurrentVersion), responses(
     (status = 200, body = MessageBody),
-    (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 401, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 409, body = ProblemDetails, content_type = "application/problem+json"),
 ))]

@@ -56,8 +56,6 @@ pub fn configure(cfg: &mut web::ServiceConfig, limit: &AuthLimit) {
         headers(("Location" = String), ("ETag" = String))),
     (status = 400, description = "Invalid input", body = ProblemDetails, content_type = "application/problem+json"),
     (status = 409, description = "Username or e-mail taken (`duplicate`)", body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 413, body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 415, body = ProblemDetails, content_type = "application/problem+json"),
 ))]
 pub async fn register(state: web::Data<AppState>, body: ApiJson<RegisterRequest>) -> Result<HttpResponse, ApiError> {
     let user = state.users.register(body.0.into_domain()?).await?;
@@ -67,7 +65,6 @@ pub async fn register(state: web::Data<AppState>, body: ApiJson<RegisterRequest>
 /// Log in with a username (or e-mail) and password.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest, responses(
     (status = 200, body = TokenBody),
-    (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 401, description = "Wrong username or password", body = ProblemDetails, content_type = "application/problem+json"),
     (status = 429, description = "Too many attempts from this IP", body = ProblemDetails, content_type = "application/problem+json"),
 ))]
@@ -82,9 +79,7 @@ pub async fn login(state: web::Data<AppState>, body: ApiJson<LoginRequest>) -> R
     request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, body = TokenBody),
-        (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 401, body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 415, body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "Wrong username or password", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn token(state: web::Data<AppState>, form: web::Form<TokenForm>) -> Result<HttpResponse, ApiError> {
     if form.grant_type.as_deref().is_some_and(|g| g != "password") {
@@ -98,9 +93,7 @@ pub async fn token(state: web::Data<AppState>, form: web::Form<TokenForm>) -> Re
 /// it again revokes every token of its login.
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest, responses(
     (status = 200, body = TokenBody),
-    (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 401, description = "Unknown, expired, used or revoked refresh token", body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 429, body = ProblemDetails, content_type = "application/problem+json"),
 ))]
 pub async fn refresh(state: web::Data<AppState>, body: ApiJson<RefreshRequest>) -> Result<HttpResponse, ApiError> {
     let tokens = state.auth.refresh(&body.0.refresh_token).await?;
@@ -111,7 +104,6 @@ pub async fn refresh(state: web::Data<AppState>, body: ApiJson<RefreshRequest>) 
 /// login. The refresh token is the credential; no access token is needed.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body = RefreshRequest, responses(
     (status = 204, description = "Logged out"),
-    (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 401, description = "Unknown refresh token", body = ProblemDetails, content_type = "application/problem+json"),
 ))]
 pub async fn logout(state: web::Data<AppState>, body: ApiJson<RefreshRequest>) -> Result<HttpResponse, ApiError> {

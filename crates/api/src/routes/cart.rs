@@ -34,7 +34,6 @@ fn cart_response(cart: &PricedCart) -> HttpResponse {
 /// The caller's cart, created empty on first use.
 #[utoipa::path(get, path = "/api/v1/cart", tag = "cart", security(("bearer" = []), ("oauth2" = [])), responses(
     (status = 200, body = CartBody, headers(("ETag" = String))),
-    (status = 401, body = ProblemDetails, content_type = "application/problem+json"),
 ))]
 pub async fn get_cart(state: web::Data<AppState>, caller: Authenticated) -> Result<HttpResponse, ApiError> {
     Ok(cart_response(&state.cart.get(&caller.0).await?))
@@ -48,12 +47,8 @@ pub async fn get_cart(state: web::Data<AppState>, caller: Authenticated) -> Resu
     ),
     request_body = SetCartItemRequest, responses(
     (status = 200, body = CartBody, headers(("ETag" = String))),
-    (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 401, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 404, description = "Unknown product", body = ProblemDetails, content_type = "application/problem+json"),
     (status = 409, description = "Archived product (`product_unavailable`) or stale version", body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 412, body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 428, body = ProblemDetails, content_type = "application/problem+json"),
 ))]
 pub async fn set_cart_item(
     req: HttpRequest,
@@ -82,12 +77,8 @@ pub async fn set_cart_item(
     request_body(content = Option<VersionBody>, content_type = "application/json"),
     responses(
     (status = 200, body = CartBody, headers(("ETag" = String))),
-    (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 401, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 404, description = "The product is not in the cart", body = ProblemDetails, content_type = "application/problem+json"),
     (status = 409, body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 412, body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 428, body = ProblemDetails, content_type = "application/problem+json"),
 ))]
 pub async fn remove_cart_item(
     req: HttpRequest,
@@ -112,11 +103,7 @@ pub async fn remove_cart_item(
     request_body(content = Option<VersionBody>, content_type = "application/json"),
     responses(
     (status = 200, body = CartBody, headers(("ETag" = String))),
-    (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 401, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 409, body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 412, body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 428, body = ProblemDetails, content_type = "application/problem+json"),
 ))]
 pub async fn clear_cart(
     req: HttpRequest,

@@ -44,7 +44,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     request_body = PlaceOrderRequest, responses(
     (status = 201, body = OrderBody, headers(("Location" = String), ("ETag" = String))),
     (status = 400, description = "Invalid lines, or an empty cart", body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 401, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 409, description = "`insufficient_stock` or `product_unavailable` (naming `product_ids`), or an Idempotency-Key reused with another body or still in flight (`duplicate`)", body = ProblemDetails, content_type = "application/problem+json"),
 ))]
 pub async fn place_order(
@@ -104,8 +103,6 @@ async fn remember(state: &AppState, actor: &Actor, key: &IdempotencyKey, stored:
 #[utoipa::path(get, path = "/api/v1/orders", tag = "orders", security(("bearer" = []), ("oauth2" = [])),
     params(OrderListQuery), responses(
     (status = 200, body = PageBody<OrderBody>),
-    (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 401, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 403, description = "A customer filtering by another user", body = ProblemDetails, content_type = "application/problem+json"),
 ))]
 pub async fn list_orders(
@@ -128,8 +125,6 @@ pub async fn list_orders(
 #[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", security(("bearer" = []), ("oauth2" = [])),
     params(("id" = String, Path, description = "The order's ULID")), responses(
     (status = 200, body = OrderBody, headers(("ETag" = String))),
-    (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 401, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
 ))]
 pub async fn get_order(
@@ -150,13 +145,9 @@ pub async fn get_order(
     ),
     request_body = UpdateOrderRequest, responses(
     (status = 200, body = OrderBody, headers(("ETag" = String))),
-    (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 401, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 403, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 409, description = "`invalid_transition` or a stale body version", body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 412, body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 428, body = ProblemDetails, content_type = "application/problem+json"),
 ))]
 pub async fn update_order(
     req: HttpRequest,
@@ -184,13 +175,9 @@ pub async fn update_order(
     request_body(content = Option<VersionBody>, content_type = "application/json"),
     responses(
     (status = 204, description = "Deleted"),
-    (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 401, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 403, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 409, description = "Not cancelled (`invalid_transition`) or stale", body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 412, body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 428, body = ProblemDetails, content_type = "application/problem+json"),
 ))]
 pub async fn delete_order(
     req: HttpRequest,

@@ -32,7 +32,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// List live products (public).
 #[utoipa::path(get, path = "/api/v1/products", tag = "products", params(ProductListQuery), responses(
     (status = 200, body = PageBody<ProductBody>),
-    (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
 ))]
 pub async fn list_products(
     state: web::Data<AppState>,
@@ -54,7 +53,6 @@ pub async fn list_products(
 #[utoipa::path(get, path = "/api/v1/products/{id}", tag = "products",
     params(("id" = String, Path, description = "The product's ULID")), responses(
     (status = 200, body = ProductBody, headers(("ETag" = String))),
-    (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
 ))]
 pub async fn get_product(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -66,8 +64,6 @@ pub async fn get_product(state: web::Data<AppState>, path: web::Path<String>) ->
 #[utoipa::path(post, path = "/api/v1/products", tag = "products", security(("bearer" = []), ("oauth2" = [])),
     request_body = CreateProductRequest, responses(
     (status = 201, body = ProductBody, headers(("Location" = String), ("ETag" = String))),
-    (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 401, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 403, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 409, description = "`sku` taken (`duplicate`)", body = ProblemDetails, content_type = "application/problem+json"),
 ))]
@@ -88,13 +84,9 @@ pub async fn create_product(
     ),
     request_body = UpdateProductRequest, responses(
     (status = 200, body = ProductBody, headers(("ETag" = String))),
-    (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 401, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 403, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 409, body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 412, body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 428, body = ProblemDetails, content_type = "application/problem+json"),
 ))]
 pub async fn update_product(
     req: HttpRequest,
@@ -124,13 +116,9 @@ pub async fn update_product(
     request_body(content = Option<VersionBody>, content_type = "application/json"),
     responses(
     (status = 204, description = "Archived"),
-    (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 401, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 403, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 409, body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 412, body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 428, body = ProblemDetails, content_type = "application/problem+json"),
 ))]
 pub async fn archive_product(
     req: HttpRequest,

@@ -37,7 +37,6 @@ fn user_response(status: StatusCode, user: &zonmart_domain::User) -> HttpRespons
 /// The caller's own user.
 #[utoipa::path(get, path = "/api/v1/users/me", tag = "users", security(("bearer" = []), ("oauth2" = [])), responses(
     (status = 200, body = UserBody, headers(("ETag" = String))),
-    (status = 401, body = ProblemDetails, content_type = "application/problem+json"),
 ))]
 pub async fn me(state: web::Data<AppState>, caller: Authenticated) -> Result<HttpResponse, ApiError> {
     let user = state.users.get(&caller.0, caller.0.user_id).await?;
@@ -48,8 +47,6 @@ pub async fn me(state: web::Data<AppState>, caller: Authenticated) -> Result<Htt
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", security(("bearer" = []), ("oauth2" = [])),
     request_body = CreateUserRequest, responses(
     (status = 201, body = UserBody, headers(("Location" = String), ("ETag" = String))),
-    (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 401, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 403, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 409, body = ProblemDetails, content_type = "application/problem+json"),
 ))]
@@ -67,8 +64,6 @@ pub async fn create_user(
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = []), ("oauth2" = [])),
     params(UserListQuery), responses(
     (status = 200, body = PageBody<UserBody>),
-    (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 401, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 403, body = ProblemDetails, content_type = "application/problem+json"),
 ))]
 pub async fn list_users(
@@ -91,8 +86,6 @@ pub async fn list_users(
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = []), ("oauth2" = [])),
     params(("id" = String, Path, description = "The user's ULID")), responses(
     (status = 200, body = UserBody, headers(("ETag" = String))),
-    (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 401, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
 ))]
 pub async fn get_user(
@@ -113,8 +106,6 @@ pub async fn get_user(
     ),
     request_body = UpdateUserRequest, responses(
     (status = 200, body = UserBody, headers(("ETag" = String))),
-    (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 401, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 403, description = "`role`/`disabled` by a customer, or a wrong `current_password`", body = ProblemDetails, content_type = "application/problem+json"),
     (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 409, description = "Stale body `version`, or a duplicate username/e-mail", body = ProblemDetails, content_type = "application/problem+json"),
@@ -146,12 +137,8 @@ pub async fn update_user(
     request_body(content = Option<VersionBody>, content_type = "application/json"),
     responses(
     (status = 204, description = "Deleted"),
-    (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 401, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
     (status = 409, body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 412, body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 428, body = ProblemDetails, content_type = "application/problem+json"),
 ))]
 pub async fn delete_user(
     req: HttpRequest,

@@ -198,3 +198,24 @@ async fn metrics_count_requests_by_route_pattern_and_show_the_pool() {
     assert!(text.contains("zonmart_http_request_duration_seconds_bucket"), "{text}");
     assert!(text.contains("zonmart_db_pool_max_connections"), "{text}");
 }
+
+#[actix_web::test]
+async fn every_operation_declares_the_shared_problem_answers() {
+    let app = spawn_app().await;
+    let doc = app.get("/api-docs/openapi.json", None).await.body;
+    let responses = |path: &str, method: &str| doc["paths"][path][method]["responses"].clone();
+    let patch_user = responses("/api/v1/users/{id}", "patch");
+    for status in ["200", "400", "401", "403", "404", "409", "412", "413", "415", "428", "429", "503"] {
+        assert!(patch_user[status].is_object(), "PATCH /api/v1/users/{{id}} lacks {status}");
+    }
+    assert!(patch_user["401"]["headers"]["WWW-Authenticate"].is_object());
+    let register = responses("/api/v1/auth/register", "post");
+    for status in ["201", "400", "409", "413", "415", "429", "503"] {
+        assert!(register[status].is_object(), "register lacks {status}");
+    }
+    assert!(register["401"].is_null(), "register needs no token");
+    assert!(responses("/health", "get")["429"].is_null(), "health is not rate limited");
+    let if_match = &doc["paths"]["/api/v1/users/{id}"]["patch"]["parameters"][1];
+    assert_eq!(if_match["name"], "If-Match");
+    assert!(if_match["schema"]["pattern"].is_string());
+}
