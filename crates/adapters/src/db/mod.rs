@@ -183,25 +183,31 @@ impl Database {
     }
 
     /// Runs `read` (a query on the handle it is given) on a usable replica
-    /// when `kind` is one the policy of [`replicas`] allows, else, or when
-    /// the replica fails to answer, on the primary. `read` may run twice, so
-    /// it clones what it moves into its query.
+    /// when `kind` is one the policy of [`replicas`] allows. A replica that
+    /// fails to answer is set aside and the next one tried; with none left
+    /// the read goes to the primary. `read` may run several times, so it
+    /// clones what it moves into its query.
     pub(crate) async fn read_routed<T, F, Fut>(&self, kind: ReplicaRead, read: F) -> Result<T, RepoError>
     where
         F: Fn(Database) -> Fut,
         Fut: Future<Output = Result<T, RepoError>>,
     {
-        if let Some(replica) = self.replicas.as_ref().and_then(|set| set.pick()) {
-            let on_replica = Database {
-                backend: Backend::Postgres { pool: replica.pool.clone(), config: Arc::clone(&replica.config) },
-                replicas: None,
-            };
-            match tokio::time::timeout(replicas::REPLICA_READ_TIMEOUT, read(on_replica)).await {
-                Ok(Err(RepoError::Unavailable(reason))) => replica.set_aside(&reason),
-                Ok(answer) => return answer,
-                Err(_) => replica.set_aside("a read took too long"),
+        if let Some(set) = &self.replicas {
+            // Each failed replica is set aside, so this ends; the bound is a
+            // guard against one flapping back between two attempts.
+            for _ in 0..set.len() {
+                let Some(replica) = set.pick() else { break };
+                let on_replica = Database {
+                    backend: Backend::Postgres { pool: replica.pool.clone(), config: Arc::clone(&replica.config) },
+                    replicas: None,
+                };
+                match tokio::time::timeout(replicas::REPLICA_READ_TIMEOUT, read(on_replica)).await {
+                    Ok(Err(RepoError::Unavailable(reason))) => replica.set_aside(&reason),
+                    Ok(answer) => return answer,
+                    Err(_) => replica.set_aside("a read took too long"),
+                }
+                tracing::debug!(read = ?kind, replica = %replica.address(), "replica read failed; trying elsewhere");
             }
-            tracing::debug!(read = ?kind, replica = %replica.address(), "replica read given to the primary");
         }
         read(self.clone()).await
     }

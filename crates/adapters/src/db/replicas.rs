@@ -18,9 +18,10 @@
 //! variant here, with its reason.
 //!
 //! A replica serves only while it answers and is at most
-//! [`ReplicaOptions::max_lag`] behind the primary; otherwise, or when a read
-//! on it fails as unavailable or takes longer than [`REPLICA_READ_TIMEOUT`],
-//! the read goes to the primary. Replicas take turns (round robin).
+//! [`ReplicaOptions::max_lag`] behind the primary. A read on it that fails as
+//! unavailable or takes longer than [`REPLICA_READ_TIMEOUT`] sets it aside
+//! and goes to the next usable replica; with none, to the primary. Replicas
+//! take turns (round robin).
 //!
 //! # Measuring lag
 //!
@@ -158,6 +159,10 @@ impl ReplicaSet {
         }
         let turn = self.next.fetch_add(1, Ordering::Relaxed);
         usable().nth(turn % count)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.replicas.len()
     }
 
     pub(crate) fn status(&self) -> Vec<ReplicaStatus> {
