@@ -1,7 +1,8 @@
 //! `GET /metrics`: Prometheus text. Requests are counted by method, route
 //! pattern (never the raw path, so ids cannot explode the label space) and
 //! status, with a latency histogram; the pool's size, idle and waiting
-//! connections are read at each scrape.
+//! connections, and each read replica's usability and lag, are read at each
+//! scrape.
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -63,6 +64,13 @@ pub async fn scrape(state: web::Data<AppState>) -> HttpResponse {
     metrics::gauge!("zonmart_db_pool_idle_connections").set(pool.available as f64);
     metrics::gauge!("zonmart_db_pool_in_use_connections").set(pool.size.saturating_sub(pool.available) as f64);
     metrics::gauge!("zonmart_db_pool_waiting_requests").set(pool.waiting as f64);
+    for replica in state.database.replica_status() {
+        let labels = [("replica", replica.address)];
+        metrics::gauge!("zonmart_db_replica_usable", &labels).set(if replica.usable { 1.0 } else { 0.0 });
+        if let Some(lag) = replica.lag {
+            metrics::gauge!("zonmart_db_replica_lag_seconds", &labels).set(lag.as_secs_f64());
+        }
+    }
     let body = recorder().map(PrometheusHandle::render).unwrap_or_default();
     HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(body)
 }
