@@ -128,6 +128,8 @@ for endpoint in ORDER:
                 pg_cells = (pg_cells[0] + f" ({p['errors']} failed)",) + pg_cells[1:]
         else:
             pg_cells = ("–", "–", "–")
+            if endpoint in {k[1] for k in runs if k[0] == "pgbench"}:
+                pg_cells = ("not run †", "–", "–")
         others = max(s["others"], p["others"]) if p else s["others"]
         lines.append(
             f"| {LABELS[endpoint]} | {c} | {s['rps']:.0f} ({s['rps_min']:.0f}–{s['rps_max']:.0f}){mark(s)} "
@@ -265,6 +267,13 @@ notes = [
     "- pgbench runs the SQL each handler runs (bench/pgbench/*.sql), not the server's per-request extras: the "
     "token's user look-up on authenticated endpoints, and the pool's `SELECT 1` check on every connection checkout.",
 ]
+pgbench_done = {(e, c) for (b, e, c) in runs if b == "pgbench"}
+if any(k[0] == "pg" and k[1] in {e for e, _ in pgbench_done} and (k[1], k[2]) not in pgbench_done for k in runs):
+    notes.append(
+        "- † pgbench cannot open 256 connections here (PostgreSQL's max_connections is "
+        f"{meta.get('pg_max_connections')}, shared with others), so by default it runs at 32 clients only "
+        "(BENCH_PGBENCH_CONNECTIONS=\"32 256\" runs the other at what is free, capped at 64)."
+    )
 capped = sorted({(k[2], r["clients"]) for k, rs in runs.items() if k[0] == "pgbench" for r in rs if r["clients"] != k[2]})
 if capped:
     notes.append(

@@ -1,0 +1,15 @@
+-- POST /api/v1/orders as the server puts it on the wire today: checkout ping
+-- and the bearer token's user look-up, then a second checkout ping and the
+-- transaction of order.sql. Not part of the default run
+-- (BENCH_PGBENCH_SCRIPTS="order order-wire ..."): it tells how much of the
+-- gap to order.sql is the three extra round trips.
+\set p random(1, 10000)
+\set u random(1, 16)
+SELECT 1;
+SELECT id, username, email, full_name, address, role, disabled, password_hash, version, created_at, updated_at FROM users WHERE deleted_at IS NULL AND id = '01KBCS' || lpad(:u::text, 20, '0') LIMIT 1;
+SELECT 1;
+BEGIN;
+UPDATE products SET stock = stock - 1, version = version + 1, updated_at = now() WHERE id = '01KBPR' || lpad(:p::text, 20, '0') AND stock >= 1 AND NOT archived RETURNING name, price_cents, currency, '01KBOR' || lpad((extract(epoch from clock_timestamp()) * 1000000)::bigint::text, 16, '0') || lpad(:client_id::text, 4, '0') AS order_id \gset
+INSERT INTO orders (id, user_id, status, total_cents, currency, version, created_at, updated_at) VALUES (:order_id, '01KBCS' || lpad(:u::text, 20, '0'), 'pending', :price_cents, :currency, 1, now(), now());
+INSERT INTO order_items (order_id, position, product_id, name, quantity, unit_price_cents, line_total_cents) VALUES (:order_id, 0, '01KBPR' || lpad(:p::text, 20, '0'), :name, 1, :price_cents, :price_cents);
+COMMIT;
