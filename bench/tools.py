@@ -183,13 +183,22 @@ def _ticks(pid: str, children: bool = False) -> int:
     return ticks
 
 
-def _snapshot(bash_pid: str, server_pid: str) -> dict:
-    with open("/proc/stat") as f:
-        cpu = [int(x) for x in f.readline().split()[1:]]
-    idle = cpu[3] + cpu[4]  # idle + iowait
-    postgres = 0
-    # PostgreSQL: every live process, plus what the postmaster has reaped
-    # (pgbench's backends exit before the second snapshot).
+def _postmaster(port: str) -> str | None:
+    """The pid of the PostgreSQL cluster the bench uses (other clusters that
+    engineers start for their tests count as other processes)."""
+    try:
+        with open(f"/var/run/postgresql/.s.PGSQL.{port}.lock") as f:
+            return f.readline().strip()
+    except OSError:
+        return None
+
+
+def _postgres_ticks(port: str) -> dict[str, int]:
+    """pid -> CPU ticks of the bench's cluster: the postmaster with what it
+    has reaped (pgbench's backends exit before the second snapshot), and
+    its live children."""
+    postmaster = _postmaster(port)
+    ticks = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -199,17 +208,23 @@ def _snapshot(bash_pid: str, server_pid: str) -> dict:
                     continue
             with open(f"/proc/{entry}/stat") as f:
                 ppid = f.read().rsplit(")", 1)[1].split()[1]
-            with open(f"/proc/{ppid}/comm") as f:
-                postmaster = f.read().strip() != "postgres"
-            postgres += _ticks(entry, children=postmaster)
         except OSError:
             continue
+        if postmaster is None or entry == postmaster or ppid == postmaster:
+            ticks[entry] = _ticks(entry, children=(entry == postmaster))
+    return ticks
+
+
+def _snapshot(bash_pid: str, server_pid: str) -> dict:
+    with open("/proc/stat") as f:
+        cpu = [int(x) for x in f.readline().split()[1:]]
+    idle = cpu[3] + cpu[4]  # idle + iowait
     return {
         "total": sum(cpu[:8]),
         "busy": sum(cpu[:8]) - idle,
         "client": _ticks(bash_pid, children=True),  # wrk, pgbench (and this script's other children)
         "server": _ticks(server_pid),
-        "postgres": postgres,
+        "postgres": _postgres_ticks(os.environ.get("PGPORT", "5432")),
     }
 
 
@@ -226,11 +241,18 @@ def cpu_shares(state_file: str, bash_pid: str, server_pid: str) -> dict:
     with open(state_file) as f:
         before = json.load(f)
     os.remove(state_file)
-    d = {k: now[k] - before[k] for k in now}
+    d = {k: now[k] - before[k] for k in ("total", "busy", "client", "server")}
+    # Per process: one that appeared in between counts whole; one that ended
+    # in between has all its ticks in the postmaster's reaped-children count
+    # now, so what it had before the run comes off.
+    d["postgres"] = sum(t - before["postgres"].get(pid, 0) for pid, t in now["postgres"].items()) - sum(
+        t for pid, t in before["postgres"].items() if pid not in now["postgres"]
+    )
     total = d["total"] or 1
     share = {k: round(100.0 * d[k] / total, 1) for k in ("server", "postgres", "client")}
-    share["others"] = round(max(0.0, 100.0 * (d["busy"] - d["server"] - d["postgres"] - d["client"]) / total), 1)
     share["idle"] = round(100.0 * (d["total"] - d["busy"]) / total, 1)
+    others = 100.0 * (d["busy"] - d["server"] - d["postgres"] - d["client"]) / total
+    share["others"] = round(min(max(0.0, others), 100.0 - share["idle"]), 1)
     return share
 
 
