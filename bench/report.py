@@ -252,8 +252,8 @@ notes = [
     "",
     "### How these were measured",
     "",
-    f"- Commit `{meta.get('commit', '?')[:12]}` ({meta.get('commit_subject', '')}); uncommitted changes: "
-    f"{meta.get('dirty', '?')}. Release build {build}; whole run {meta.get('elapsed_s', '?')} s.",
+    f"- Commit `{meta.get('commit', '?')[:12]}` ({meta.get('commit_subject', '')}); the server's code last changed "
+    f"in `{meta.get('code_commit', '?')}`; uncommitted changes: {meta.get('dirty', '?')}. Release build {build}; whole run {meta.get('elapsed_s', '?')} s.",
     f"- {cores} cores shared by the load tool, the server and the database, all on 127.0.0.1. "
     f"{meta.get('wrk_version', 'wrk')} with {meta.get('wrk_threads')} threads, {meta.get('pgbench_version', '')} "
     f"`-M prepared -j {meta.get('wrk_threads')}`, PostgreSQL {meta.get('postgres_version', '?')}.",
@@ -265,7 +265,8 @@ notes = [
     "PATCH is sent by the admin, each user in flight at most once and with the version its last answer's ETag gave, "
     "so it cannot conflict.",
     "- pgbench runs the SQL each handler runs (bench/pgbench/*.sql), not the server's per-request extras: the "
-    "token's user look-up on authenticated endpoints, and the pool's `SELECT 1` check on every connection checkout.",
+    "token's user look-up on authenticated endpoints (and, before commit f666b9b, the pool's `SELECT 1` on every "
+    "connection checkout); bench/pgbench/order-wire.sql replays an order with the look-up.",
 ]
 pgbench_done = {(e, c) for (b, e, c) in runs if b == "pgbench"}
 if any(k[0] == "pg" and k[1] in {e for e, _ in pgbench_done} and (k[1], k[2]) not in pgbench_done for k in runs):

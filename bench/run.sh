@@ -127,6 +127,8 @@ finish() { # kind name busy
 COMMIT=$(git -C "$ROOT" rev-parse HEAD)
 meta commit "$COMMIT"
 meta commit_subject "$(git -C "$ROOT" log -1 --format=%s)"
+# The last commit that changed what the server is built from.
+meta code_commit "$(git -C "$ROOT" log -1 --format='%h %s' -- crates migrations Cargo.toml Cargo.lock)"
 if [[ -n $(git -C "$ROOT" status --porcelain -- crates migrations Cargo.toml Cargo.lock) ]]; then
     meta dirty "yes (uncommitted changes under crates/, migrations/ or Cargo.*)"
 else
