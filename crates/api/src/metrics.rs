@@ -37,9 +37,24 @@ fn recorder() -> Option<&'static PrometheusHandle> {
         .as_ref()
 }
 
-/// Installs the recorder now, so the first requests are counted too.
+/// How often histogram samples are folded in between scrapes.
+const UPKEEP_EVERY: Duration = Duration::from_secs(5);
+
+/// Installs the recorder now, so the first requests are counted too, and
+/// folds samples in periodically: without it, every request's latency
+/// sample is kept until the next scrape, and memory grows with traffic
+/// when nobody scrapes.
 pub fn init() {
-    let _ = recorder();
+    if let Some(handle) = recorder() {
+        let handle = handle.clone();
+        actix_web::rt::spawn(async move {
+            let mut tick = actix_web::rt::time::interval(UPKEEP_EVERY);
+            loop {
+                tick.tick().await;
+                handle.run_upkeep();
+            }
+        });
+    }
 }
 
 /// Records one answered request.
