@@ -7,33 +7,6 @@ use zonmart_domain::Product;
 
 use crate::dto::products::ProductBody;
 
-/// `POST /create_user/`.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SeedCreateUser {
-    #[schema(min_length = 3, max_length = 50, pattern = "^[A-Za-z0-9_.-]+$")]
-    pub username: String,
-    #[schema(min_length = 8, max_length = 128)]
-    pub password: String,
-    #[schema(
-        min_length = 1,
-        max_length = 500,
-        pattern = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$"
-    )]
-    pub address: Option<String>,
-    #[schema(
-        max_length = 254,
-        pattern = "^[^@\\s\\x00-\\x1f\\x7f-\\x9f]{1,64}@[^@\\s.\\x00-\\x1f\\x7f-\\x9f]{1,63}(\\.[^@\\s.\\x00-\\x1f\\x7f-\\x9f]{1,63})+$"
-    )]
-    pub email: Option<String>,
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
-    )]
-    pub full_name: Option<String>,
-}
-
 /// `POST /create_product/`: `price` in major units (`12.5` is 1250 cents).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -9,7 +9,7 @@ use utoipa::IntoParams;
 use zonmart_app::AppError;
 use zonmart_domain::{UserId, Version};
 
-use super::dto::{MessageBody, SeedCreateUser, SeedTokenBody};
+use super::dto::{MessageBody, SeedTokenBody};
 use crate::dto::auth::TokenForm;
 use crate::dto::users::{RegisterRequest, UpdateUserRequest, UserBody};
 use crate::extract::{parse_id, ApiJson, ApiQuery, Authenticated};
@@ -62,20 +62,13 @@ pub async fn token(state: web::Data<AppState>, form: web::Form<TokenForm>) -> Re
 
 /// Seed registration. Use `POST /api/v1/auth/register`.
 #[deprecated]
-#[utoipa::path(post, path = "/create_user/", tag = "seed compatibility", request_body = SeedCreateUser, responses(
+#[utoipa::path(post, path = "/create_user/", tag = "seed compatibility", request_body = RegisterRequest, responses(
     (status = 200, body = UserBody),
     (status = 409, body = ProblemDetails, content_type = "application/problem+json"),
 ))]
-pub async fn create_user(state: web::Data<AppState>, body: ApiJson<SeedCreateUser>) -> Result<HttpResponse, ApiError> {
-    let seed = body.0;
-    let request = RegisterRequest {
-        username: seed.username,
-        email: seed.email,
-        password: seed.password,
-        address: seed.address,
-        full_name: seed.full_name,
-    };
-    let user = state.users.register(request.into_domain()?).await?;
+pub async fn create_user(state: web::Data<AppState>, body: ApiJson<RegisterRequest>) -> Result<HttpResponse, ApiError> {
+    // The seed's `{username, password, address}` is v1's registration body.
+    let user = state.users.register(body.0.into_domain()?).await?;
     Ok(HttpResponse::Ok().json(UserBody::from(&user)))
 }
 
