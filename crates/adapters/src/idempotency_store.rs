@@ -14,7 +14,7 @@ use zonmart_domain::{IdempotencyKey, Timestamp, UserId};
 use zonmart_ports::{Claim, IdempotencyStore, RepoError, StoredResponse};
 
 use crate::db::errors::corrupt;
-use crate::db::{with_conn, Database};
+use crate::db::{with_conn, CacheStatement, Database};
 use crate::schema::idempotency_keys;
 
 /// Stores idempotency keys and their answers in the `idempotency_keys` table.
@@ -89,6 +89,7 @@ impl IdempotencyStore for SqlIdempotencyStore {
                 let inserted = diesel::insert_into(idempotency_keys::table)
                     .values(&row)
                     .on_conflict_do_nothing()
+                    .cached()
                     .execute(conn)
                     .await?;
                 if inserted > 0 {
@@ -112,6 +113,7 @@ impl IdempotencyStore for SqlIdempotencyStore {
                         .filter(idempotency_keys::claimed_at.lt(abandoned_before)),
                 )
                 .set(idempotency_keys::claimed_at.eq(now))
+                .cached()
                 .execute(conn)
                 .await?;
                 return Ok(if taken > 0 { Found::Claimed } else { Found::InFlight });
@@ -138,6 +140,7 @@ impl IdempotencyStore for SqlIdempotencyStore {
         let completed = with_conn!(self.db, |conn| {
             diesel::update(idempotency_keys::table.find((&user, &key)).filter(idempotency_keys::status_code.is_null()))
                 .set((idempotency_keys::status_code.eq(Some(status_code)), idempotency_keys::body.eq(Some(&body))))
+                .cached()
                 .execute(conn)
                 .await
         })?;

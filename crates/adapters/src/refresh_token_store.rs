@@ -15,7 +15,7 @@ use zonmart_domain::ids::parse_ulid;
 use zonmart_domain::{Timestamp, UserId};
 use zonmart_ports::{Consumed, RefreshToken, RefreshTokenStore, RepoError};
 
-use crate::db::{with_conn, Database};
+use crate::db::{with_conn, CacheStatement, Database};
 use crate::digest::sha256_hex;
 use crate::schema::refresh_tokens;
 
@@ -75,7 +75,7 @@ impl RefreshTokenStore for SqlRefreshTokenStore {
             expires_at: token.expires_at.naive_utc(),
         };
         with_conn!(self.db, |conn| {
-            diesel::insert_into(refresh_tokens::table).values(&row).execute(conn).await.map(|_| ())
+            diesel::insert_into(refresh_tokens::table).values(&row).cached().execute(conn).await.map(|_| ())
         })
     }
 
@@ -92,6 +92,7 @@ impl RefreshTokenStore for SqlRefreshTokenStore {
             )
             .set(refresh_tokens::used_at.eq(Some(now)))
             .returning(TokenRow::as_returning())
+            .cached()
             .get_result(conn)
             .await
             .optional()?;
@@ -142,6 +143,7 @@ impl RefreshTokenStore for SqlRefreshTokenStore {
                     .filter(refresh_tokens::revoked_at.is_null()),
             )
             .set(refresh_tokens::revoked_at.eq(Some(now)))
+            .cached()
             .execute(conn)
             .await
             .map(|_| ())

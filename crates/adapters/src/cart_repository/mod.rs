@@ -15,7 +15,7 @@ use zonmart_ports::{CartRepository, RepoError};
 
 use self::rows::{CartItemRow, CartRow};
 use crate::db::versioned::{settle, Unwritten};
-use crate::db::{in_write_transaction, with_conn, Database, Rollback};
+use crate::db::{in_write_transaction, with_conn, CacheStatement, Database, Rollback};
 use crate::schema::{cart_items, carts};
 
 /// Stores carts in the `carts` and `cart_items` tables.
@@ -54,9 +54,9 @@ impl CartRepository for SqlCartRepository {
     async fn insert(&self, cart: &Cart) -> Result<(), RepoError> {
         let (row, items) = (CartRow::from_cart(cart), CartItemRow::from_cart(cart));
         let inserted: Result<(), std::convert::Infallible> = in_write_transaction!(self.db, |conn| {
-            diesel::insert_into(carts::table).values(&row).execute(conn).await?;
+            diesel::insert_into(carts::table).values(&row).cached().execute(conn).await?;
             for item in &items {
-                diesel::insert_into(cart_items::table).values(item).execute(conn).await?;
+                diesel::insert_into(cart_items::table).values(item).cached().execute(conn).await?;
             }
             Ok(())
         })?;
@@ -73,6 +73,7 @@ impl CartRepository for SqlCartRepository {
             // save (or an order emptying this cart) out until we commit.
             let written = diesel::update(carts::table.find(&id).filter(carts::version.eq(expected)))
                 .set((carts::version.eq(version), carts::updated_at.eq(updated_at)))
+                .cached()
                 .execute(conn)
                 .await?;
             if written == 0 {
@@ -83,7 +84,7 @@ impl CartRepository for SqlCartRepository {
             // One INSERT per line (at most 100): diesel's multi-row INSERT
             // exists for SQLite only on its synchronous connection.
             for item in &items {
-                diesel::insert_into(cart_items::table).values(item).execute(conn).await?;
+                diesel::insert_into(cart_items::table).values(item).cached().execute(conn).await?;
             }
             Ok(())
         })?;

@@ -12,6 +12,7 @@
 //! wrapper would otherwise block the thread in `block_in_place` on drop,
 //! which panics on a current-thread runtime such as actix-web's workers.
 
+pub(crate) mod cached;
 pub(crate) mod errors;
 pub(crate) mod like;
 pub(crate) mod postgres;
@@ -31,6 +32,7 @@ use diesel_async::RunQueryDsl;
 use thiserror::Error;
 use zonmart_ports::{RepoError, StoreHealth};
 
+pub(crate) use cached::CacheStatement;
 pub(crate) use postgres::PgPool;
 pub(crate) use replicas::ReplicaRead;
 pub use replicas::{ReplicaOptions, ReplicaStatus};

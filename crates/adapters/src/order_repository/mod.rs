@@ -18,7 +18,7 @@ use zonmart_ports::{OrderFilter, OrderRepository, PlaceOrder, PlaceOrderError, R
 
 use self::rows::{OrderItemRow, OrderRow};
 use crate::db::versioned::{settle, Unwritten};
-use crate::db::{in_write_transaction, with_conn, Database, Rollback};
+use crate::db::{in_write_transaction, with_conn, CacheStatement, Database, Rollback};
 use crate::schema::{order_items, orders, products};
 
 /// Stores orders in the `orders` and `order_items` tables, and moves the
@@ -112,6 +112,7 @@ impl OrderRepository for SqlOrderRepository {
         let written = in_write_transaction!(self.db, |conn| {
             let written = diesel::update(orders::table.find(&id).filter(orders::version.eq(expected)))
                 .set((orders::status.eq(status), orders::version.eq(version), orders::updated_at.eq(updated_at)))
+                .cached()
                 .execute(conn)
                 .await?;
             if written == 0 {
@@ -135,6 +136,7 @@ impl OrderRepository for SqlOrderRepository {
                             products::version.eq(products::version + 1),
                             products::updated_at.eq(updated_at),
                         ))
+                        .cached()
                         .execute(conn)
                         .await?;
                 }

@@ -17,7 +17,7 @@ use zonmart_domain::{Currency, Order, OrderItem, OrderItems, PriceCents, PricedI
 use zonmart_ports::{OrderSource, PlaceOrder, PlaceOrderError, RepoError};
 
 use super::rows::{OrderItemRow, OrderRow};
-use crate::db::{in_write_transaction, Database, Rollback};
+use crate::db::{in_write_transaction, CacheStatement, Database, Rollback};
 use crate::schema::{cart_items, carts, order_items, orders, products};
 
 /// What taking one line's stock found.
@@ -47,6 +47,7 @@ pub(super) async fn place(db: &Database, request: &PlaceOrder) -> Result<Order, 
                 let cart_id = diesel::update(carts::table.filter(carts::user_id.eq(&user_id)))
                     .set((carts::version.eq(carts::version + 1), carts::updated_at.eq(now)))
                     .returning(carts::id)
+                    .cached()
                     .get_result::<String>(conn)
                     .await
                     .optional()?;
@@ -77,6 +78,7 @@ pub(super) async fn place(db: &Database, request: &PlaceOrder) -> Result<Order, 
                 products::updated_at.eq(now),
             ))
             .returning((products::name, products::price_cents, products::currency))
+            .cached()
             .get_result::<(String, i64, String)>(conn)
             .await
             .optional()?;
@@ -94,11 +96,11 @@ pub(super) async fn place(db: &Database, request: &PlaceOrder) -> Result<Order, 
         }
 
         let order = compose(&request, &items, &taken).map_err(Rollback::Refused)?;
-        diesel::insert_into(orders::table).values(&OrderRow::from_order(&order)).execute(conn).await?;
+        diesel::insert_into(orders::table).values(&OrderRow::from_order(&order)).cached().execute(conn).await?;
         // One INSERT per line (at most 100): diesel's multi-row INSERT
         // exists for SQLite only on its synchronous connection.
         for line in &OrderItemRow::from_order(&order) {
-            diesel::insert_into(order_items::table).values(line).execute(conn).await?;
+            diesel::insert_into(order_items::table).values(line).cached().execute(conn).await?;
         }
         Ok(order)
     })?

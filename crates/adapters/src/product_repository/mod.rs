@@ -21,7 +21,7 @@ use zonmart_ports::{ProductFilter, ProductRepository, ProductSort, RepoError};
 use self::listing::{listing_query, Listing};
 use self::rows::{ProductChangeset, ProductRow};
 use crate::db::versioned::{settle, Unwritten};
-use crate::db::{with_conn, Database, ReplicaRead};
+use crate::db::{with_conn, CacheStatement, Database, ReplicaRead};
 use crate::schema::products;
 
 /// Stores products in the `products` table.
@@ -41,7 +41,7 @@ impl ProductRepository for SqlProductRepository {
     async fn insert(&self, product: &Product) -> Result<(), RepoError> {
         let row = ProductRow::from_product(product);
         with_conn!(self.db, |conn| {
-            diesel::insert_into(products::table).values(&row).execute(conn).await.map(|_| ())
+            diesel::insert_into(products::table).values(&row).cached().execute(conn).await.map(|_| ())
         })
     }
 
@@ -111,6 +111,7 @@ impl ProductRepository for SqlProductRepository {
         let written = with_conn!(self.db, |conn| {
             let written = diesel::update(products::table.find(&id).filter(products::version.eq(expected)))
                 .set(&changes)
+                .cached()
                 .execute(conn)
                 .await?;
             if written > 0 {

@@ -16,7 +16,7 @@ use zonmart_ports::{RepoError, UserFilter, UserRepository};
 use self::rows::{to_naive, NewUserRow, UserChangeset, UserRow};
 use crate::db::like::{lower, prefix_pattern};
 use crate::db::versioned::{settle, Unwritten};
-use crate::db::{with_conn, Database};
+use crate::db::{with_conn, CacheStatement, Database};
 use crate::schema::users;
 
 /// Stores users in the `users` table.
@@ -40,7 +40,9 @@ fn live() -> diesel::dsl::Filter<users::table, diesel::dsl::IsNull<users::delete
 impl UserRepository for SqlUserRepository {
     async fn insert(&self, user: &User) -> Result<(), RepoError> {
         let row = NewUserRow::from_user(user);
-        with_conn!(self.db, |conn| { diesel::insert_into(users::table).values(&row).execute(conn).await.map(|_| ()) })
+        with_conn!(self.db, |conn| {
+            diesel::insert_into(users::table).values(&row).cached().execute(conn).await.map(|_| ())
+        })
     }
 
     async fn find(&self, id: UserId) -> Result<Option<User>, RepoError> {
@@ -104,6 +106,7 @@ impl UserRepository for SqlUserRepository {
         let outcome = with_conn!(self.db, |conn| {
             let written = diesel::update(live().filter(users::id.eq(&id)).filter(users::version.eq(expected)))
                 .set(&changes)
+                .cached()
                 .execute(conn)
                 .await?;
             if written > 0 {
