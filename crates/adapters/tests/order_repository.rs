@@ -57,6 +57,11 @@ async fn too_little_stock_names_every_short_product_and_changes_nothing(db: Data
     assert_eq!(refused, Err(PlaceOrderError::InsufficientStock(vec![none.id, one.id])));
     assert_eq!(shop.levels(&[&one, &five, &none]).await, [(1, 1), (5, 1), (0, 1)], "nothing taken, nothing bumped");
     assert!(shop.all_orders().await.is_empty());
+
+    // The refusal's transaction is over: the next order commits on its own.
+    let order = shop.place(items(&[(&five, 2)])).await.unwrap();
+    assert_eq!(shop.levels(&[&one, &five, &none]).await, [(1, 1), (3, 2), (0, 1)]);
+    assert_eq!(shop.all_orders().await, [order]);
 }
 
 async fn archived_or_missing_products_are_unavailable_before_any_short_one(db: Database) {

@@ -29,9 +29,17 @@ pub struct Settings {
     #[arg(long, env = "ZONMART_REPLICA_MAX_LAG_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
     pub replica_max_lag_ms: u64,
 
+    /// Most connections the server opens to the database (and to each replica). Default: PostgreSQL 16, SQLite file 4.
+    #[arg(long, env = "ZONMART_DATABASE_MAX_CONNECTIONS", value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub database_max_connections: Option<u16>,
+
     /// Address to listen on.
     #[arg(long, env = "ZONMART_BIND", default_value = "127.0.0.1:8000")]
     pub bind: String,
+
+    /// HTTP worker threads (each runs its own event loop). Default: one per CPU core.
+    #[arg(long, env = "ZONMART_WORKERS", value_parser = clap::value_parser!(u16).range(1..=512))]
+    pub workers: Option<u16>,
 
     /// HS256 key for access tokens, at least 32 bytes. Unset: a random key per start (tokens die on restart).
     #[arg(long, env = "ZONMART_JWT_SECRET", hide_env_values = true)]
@@ -151,7 +159,9 @@ impl Settings {
             database_url: "sqlite::memory:".into(),
             database_replica_urls: Vec::new(),
             replica_max_lag_ms: 1000,
+            database_max_connections: None,
             bind: "127.0.0.1:0".into(),
+            workers: None,
             jwt_secret: Some("test-secret-test-secret-test-secret!".into()),
             bcrypt_cost: 4,
             admin_username: None,

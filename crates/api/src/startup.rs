@@ -68,7 +68,7 @@ impl Application {
         let db = Database::connect_with_replicas(
             &settings.database_url,
             &settings.database_replica_urls,
-            PoolOptions::default(),
+            PoolOptions { max_size: settings.database_max_connections.map(usize::from), ..PoolOptions::default() },
             replicas,
         )
         .await?;
@@ -101,7 +101,11 @@ impl Application {
         spawn_housekeeping(state.clone(), rate_limits.clone());
         let http = HttpSettings { cors_origins: settings.cors_origins.clone(), rate_limits };
         let openapi = ApiDoc::openapi();
-        let server = HttpServer::new(move || app(state.clone(), &http, openapi.clone()))
+        let mut server = HttpServer::new(move || app(state.clone(), &http, openapi.clone()));
+        if let Some(workers) = settings.workers {
+            server = server.workers(usize::from(workers));
+        }
+        let server = server
             .listen(listener)
             .map_err(|source| StartupError::Bind { address: settings.bind.clone(), source })?
             .shutdown_timeout(30)

@@ -15,6 +15,7 @@
 pub(crate) mod cached;
 pub(crate) mod errors;
 pub(crate) mod like;
+pub(crate) mod pipeline;
 pub(crate) mod postgres;
 pub(crate) mod replicas;
 mod sqlite;
