@@ -1,11 +1,15 @@
--- POST /api/v1/orders with one line: the transaction the server runs
+-- POST /api/v1/orders with one line: the statements the server runs
 -- (crates/adapters/src/order_repository/place.rs): take the stock with a
 -- guarded UPDATE that returns the product's terms, insert the order, insert
--- its line, commit. A READ COMMITTED transaction, each statement one round
--- trip, as diesel-async sends them. The order id is made monotonic like the
--- server's ULIDs (time first), so the primary-key index grows at its right
--- edge in both; it is computed in the UPDATE's RETURNING to save no round trip
--- the server would not save. Not included: the token's user look-up.
+-- its line, commit, in one READ COMMITTED transaction. The order id is made
+-- monotonic like the server's ULIDs (time first), so the primary-key index
+-- grows at its right edge in both; it is computed in the UPDATE's RETURNING
+-- to save no round trip the server would not save. Each statement is one
+-- round trip here; the server sends BEGIN with the UPDATE, and the inserts
+-- with COMMIT (two flights, see crates/adapters/src/db/pipeline.rs), which
+-- pgbench cannot do for this transaction (\gset is not allowed in its
+-- pipeline mode); order-pipelined.sql pipelines what pgbench can. Not
+-- included: the token's user look-up.
 \set p random(1, 10000)
 \set u random(1, 16)
 BEGIN;
