@@ -267,6 +267,10 @@ notes = [
     "- pgbench runs the SQL each handler runs (bench/pgbench/*.sql), not the server's per-request extras: the "
     "token's user look-up on authenticated endpoints (and, before commit f666b9b, the pool's `SELECT 1` on every "
     "connection checkout); bench/pgbench/order-wire.sql replays an order with the look-up.",
+    f"- `ANALYZE` before every PostgreSQL run, standing in for autovacuum (here `autovacuum = "
+    f"{meta.get('pg_autovacuum', '?')}`): without fresh statistics the server's long-lived sessions kept the "
+    "plans they made while `orders` was empty, a sequential scan of `orders` in every order line's foreign-key "
+    "check, and orders slowed as the table grew (runs before commit 'bench: ANALYZE before every PostgreSQL run').",
 ]
 pgbench_done = {(e, c) for (b, e, c) in runs if b == "pgbench"}
 if any(k[0] == "pg" and k[1] in {e for e, _ in pgbench_done} and (k[1], k[2]) not in pgbench_done for k in runs):

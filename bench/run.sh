@@ -187,6 +187,7 @@ wrk_run() { # backend endpoint connections run
         local per_thread=$(($(wc -l <"$OUT/patch-users.txt") / WRK_THREADS))
         ((per_thread > c / WRK_THREADS)) || die "patch needs more users per wrk thread ($per_thread) than connections per thread"
     fi
+    [[ $backend == pg ]] && analyze_pg
     quiet
     busy_now && busy=1
     cpu_start
@@ -198,6 +199,17 @@ wrk_run() { # backend endpoint connections run
     [[ -s $RAW/$name.json ]] || die "wrk wrote no figures for $name: $(tail -5 "$RAW/$name.txt")"
     finish wrk "$name" "$busy"
 }
+
+# Fresh statistics before every PostgreSQL run. PostgreSQL re-plans a
+# session's cached statements (the foreign-key checks of each insert among
+# them) when a table is analyzed; autovacuum does that as a table grows, but
+# a server may run with it off (this machine's CI settings do), and then the
+# server's long-lived sessions keep the plans they made while `orders` was
+# empty: a sequential scan of `orders` for every order line's key check,
+# slower with each order (pgbench, reconnecting for every run, re-plans
+# anyway). ANALYZE here stands in for autovacuum's.
+analyze_pg() { psql -q -d "$PG_DB" -c ANALYZE >/dev/null; }
+meta pg_autovacuum "$(psql -qAt -d postgres -c 'SHOW autovacuum')"
 
 PGBENCH_MAX=${BENCH_PGBENCH_MAX_CLIENTS:-64}
 pgbench_run() { # script clients run
@@ -212,6 +224,7 @@ pgbench_run() { # script clients run
     ((clients >= 1)) || die "PostgreSQL has no connections to spare for pgbench"
     name=pgbench__${script}__c${c}__r${run}
     echo "$clients" >"$RAW/$name.clients"
+    analyze_pg
     quiet
     busy_now && busy=1
     cpu_start
