@@ -4,6 +4,8 @@
 -- can name any row without a look-up:
 --   users:    '01KBCS' || 20-digit number, 1..1000, bench_user_0001...
 --   products: '01KBPR' || 20-digit number, 1..10000
+--   orders:   '01KBHS' || 20-digit number, 1..10000 (history: one line each,
+--             by users 17..1000, so the 16 logged-in customers start clean)
 -- All users share one bcrypt hash (computed once by run.sh at the server's
 -- cost). Products have a stock of a billion, so orders never run short.
 \set ON_ERROR_STOP on
@@ -27,6 +29,22 @@ SELECT '01KBPR' || lpad(g::text, 20, '0'),
        'USD', 1000000000, 'BENCH-' || lpad(g::text, 5, '0'), false, 1,
        (now() AT TIME ZONE 'utc') - make_interval(secs => 10000 - g),
        (now() AT TIME ZONE 'utc') - make_interval(secs => 10000 - g)
+FROM generate_series(1, 10000) AS g;
+
+-- A shop has order history. Without it the statistics say `orders` is
+-- empty, and a session planning its foreign-key checks then (PostgreSQL
+-- caches those plans per session) keeps a sequential scan of `orders` as it
+-- grows, until the next ANALYZE.
+INSERT INTO orders (id, user_id, status, total_cents, currency, version, created_at, updated_at)
+SELECT '01KBHS' || lpad(g::text, 20, '0'),
+       '01KBCS' || lpad((17 + g % 984)::text, 20, '0'),
+       'delivered', 100 + (g * 7919) % 99900, 'USD', 3,
+       (now() AT TIME ZONE 'utc') - make_interval(secs => 20000 - g),
+       (now() AT TIME ZONE 'utc') - make_interval(secs => 20000 - g)
+FROM generate_series(1, 10000) AS g;
+INSERT INTO order_items (order_id, position, product_id, name, quantity, unit_price_cents, line_total_cents)
+SELECT '01KBHS' || lpad(g::text, 20, '0'), 0, '01KBPR' || lpad(g::text, 20, '0'), 'Bench product ' || g, 1,
+       100 + (g * 7919) % 99900, 100 + (g * 7919) % 99900
 FROM generate_series(1, 10000) AS g;
 COMMIT;
 ANALYZE;

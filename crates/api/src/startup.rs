@@ -53,6 +53,15 @@ pub struct HttpSettings {
 /// idempotency keys are purged.
 const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
+/// HTTP worker threads: as configured, or one per CPU core (actix-web's
+/// default).
+fn http_workers(settings: &Settings) -> usize {
+    settings
+        .workers
+        .map(usize::from)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get))
+}
+
 /// A bound, not yet running Zonmart server.
 pub struct Application {
     port: u16,
@@ -68,7 +77,13 @@ impl Application {
         let db = Database::connect_with_replicas(
             &settings.database_url,
             &settings.database_replica_urls,
-            PoolOptions { max_size: settings.database_max_connections.map(usize::from), ..PoolOptions::default() },
+            PoolOptions {
+                max_size: settings.database_max_connections.map(usize::from),
+                // A PostgreSQL pool shard per HTTP worker, and one for the
+                // main thread (see zonmart_adapters' `PgPool`).
+                shards: http_workers(&settings) + 1,
+                ..PoolOptions::default()
+            },
             replicas,
         )
         .await?;
@@ -102,9 +117,7 @@ impl Application {
         let http = HttpSettings { cors_origins: settings.cors_origins.clone(), rate_limits };
         let openapi = ApiDoc::openapi();
         let mut server = HttpServer::new(move || app(state.clone(), &http, openapi.clone()));
-        if let Some(workers) = settings.workers {
-            server = server.workers(usize::from(workers));
-        }
+        server = server.workers(http_workers(&settings));
         let server = server
             .listen(listener)
             .map_err(|source| StartupError::Bind { address: settings.bind.clone(), source })?

@@ -54,11 +54,19 @@ pub struct PoolOptions {
     /// How long opening a connection may take (applied to PostgreSQL URLs
     /// that do not set `connect_timeout` themselves).
     pub connect_timeout: Duration,
+    /// PostgreSQL: pools to split `max_size` over, one per thread that runs
+    /// queries (see `postgres::PgPool`); 1 is one shared pool.
+    pub shards: usize,
 }
 
 impl Default for PoolOptions {
     fn default() -> Self {
-        Self { max_size: None, wait_timeout: Duration::from_secs(5), connect_timeout: Duration::from_secs(3) }
+        Self {
+            max_size: None,
+            wait_timeout: Duration::from_secs(5),
+            connect_timeout: Duration::from_secs(3),
+            shards: 1,
+        }
     }
 }
 

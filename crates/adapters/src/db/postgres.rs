@@ -1,5 +1,6 @@
 //! PostgreSQL: connection settings, the pool and migrations.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -7,7 +8,7 @@ use deadpool::Runtime;
 use diesel::connection::SimpleConnection;
 use diesel::{ConnectionError, ConnectionResult};
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
-use diesel_async::pooled_connection::deadpool::Pool;
+use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_async::AsyncPgConnection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
@@ -15,7 +16,48 @@ use tokio_postgres::{Config, NoTls};
 
 use super::{DbError, PoolOptions};
 
-pub(crate) type PgPool = Pool<AsyncPgConnection>;
+/// The PostgreSQL pool: one deadpool per shard, each thread taking its
+/// connections from the shard its thread index picks.
+///
+/// A connection's socket is driven by a task on the runtime of the thread
+/// that opened it. actix-web runs one single-threaded runtime per worker, so
+/// with one shared pool a worker mostly borrowed connections another thread
+/// drives, and each round trip woke that thread and was handed back: two
+/// extra cross-thread wake-ups per statement. With a shard per worker (the
+/// server asks for workers + 1; the one left over serves the main thread's
+/// start-up and housekeeping), a worker opens, drives and uses its own
+/// connections. One shard (the default) is one ordinary pool.
+#[derive(Clone)]
+pub(crate) struct PgPool {
+    shards: Arc<[Pool<AsyncPgConnection>]>,
+}
+
+impl PgPool {
+    pub(crate) async fn get(&self) -> Result<Object<AsyncPgConnection>, PoolError> {
+        self.shard().get().await
+    }
+
+    fn shard(&self) -> &Pool<AsyncPgConnection> {
+        static NEXT_THREAD: AtomicUsize = AtomicUsize::new(0);
+        thread_local! {
+            static THREAD_INDEX: usize = NEXT_THREAD.fetch_add(1, Ordering::Relaxed);
+        }
+        let index = THREAD_INDEX.with(|index| *index) % self.shards.len();
+        &self.shards[index]
+    }
+
+    /// The shards' figures added up.
+    pub(crate) fn status(&self) -> deadpool::Status {
+        let mut total = deadpool::Status { max_size: 0, size: 0, available: 0, waiting: 0 };
+        for status in self.shards.iter().map(Pool::status) {
+            total.max_size += status.max_size;
+            total.size += status.size;
+            total.available += status.available;
+            total.waiting += status.waiting;
+        }
+        total
+    }
+}
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
 
@@ -43,6 +85,16 @@ pub(crate) fn parse_url(url: &str, default_connect_timeout: Duration) -> Result<
 }
 
 pub(crate) fn build_pool(config: Arc<Config>, options: PoolOptions) -> Result<PgPool, DbError> {
+    let shards = options.shards.max(1);
+    // The connections are split over the shards, rounding up.
+    let per_shard = options.max_size.unwrap_or(DEFAULT_MAX_SIZE).div_ceil(shards);
+    let shards = (0..shards)
+        .map(|_| build_shard(Arc::clone(&config), per_shard, options))
+        .collect::<Result<Arc<[_]>, DbError>>()?;
+    Ok(PgPool { shards })
+}
+
+fn build_shard(config: Arc<Config>, max_size: usize, options: PoolOptions) -> Result<Pool<AsyncPgConnection>, DbError> {
     let connect_timeout = config.get_connect_timeout().copied().unwrap_or(options.connect_timeout);
     // The driver's timeout covers each host's TCP connect; the pool's bounds
     // the whole attempt, start-up and authentication included.
@@ -64,7 +116,7 @@ pub(crate) fn build_pool(config: Arc<Config>, options: PoolOptions) -> Result<Pg
     // placeholder keeps the password out of anything that might print it.
     let manager = AsyncDieselConnectionManager::new_with_config("postgres://(configured)", manager_config);
     Pool::builder(manager)
-        .max_size(options.max_size.unwrap_or(DEFAULT_MAX_SIZE))
+        .max_size(max_size)
         .runtime(Runtime::Tokio1)
         .wait_timeout(Some(options.wait_timeout))
         .create_timeout(Some(create_timeout))
@@ -103,4 +155,69 @@ fn run_migrations(conn: AsyncPgConnection) -> Result<(), DbError> {
     // it too; unlocking is only politeness, and its failure changes nothing.
     let _ = conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"));
     applied
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A pool over the test database, or `None` (outside CI) without
+    /// `ZONMART_TEST_DATABASE_URL`.
+    fn pool(options: PoolOptions) -> Option<PgPool> {
+        let Ok(url) = std::env::var("ZONMART_TEST_DATABASE_URL") else {
+            assert!(std::env::var("CI").as_deref() != Ok("true"), "CI must run the PostgreSQL tests");
+            eprintln!("skipping a PostgreSQL test: set ZONMART_TEST_DATABASE_URL to run it");
+            return None;
+        };
+        Some(build_pool(Arc::new(parse_url(&url, Duration::from_secs(3)).unwrap()), options).unwrap())
+    }
+
+    /// On a thread of its own (a runtime of its own, as an actix-web worker
+    /// has), takes a connection twice: the server process id of each.
+    fn sessions_on_a_new_thread(pool: &PgPool) -> Vec<i64> {
+        use diesel::sql_types::BigInt;
+        use diesel_async::RunQueryDsl;
+        let pool = pool.clone();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(async {
+                let mut pids = Vec::new();
+                for _ in 0..2 {
+                    let mut conn = pool.get().await.unwrap();
+                    let pid = diesel::select(diesel::dsl::sql::<BigInt>("pg_backend_pid()::bigint"));
+                    pids.push(pid.get_result::<i64>(&mut *conn).await.unwrap());
+                }
+                pids
+            })
+        })
+        .join()
+        .unwrap()
+    }
+
+    #[test]
+    fn each_thread_takes_connections_from_its_own_shard() {
+        // Many shards of one connection, so two threads (whatever other tests
+        // spawn meanwhile) land on different shards.
+        let Some(pool) = pool(PoolOptions { max_size: Some(1000), shards: 1000, ..PoolOptions::default() }) else {
+            return;
+        };
+        let first = sessions_on_a_new_thread(&pool);
+        let second = sessions_on_a_new_thread(&pool);
+        assert_eq!(first[0], first[1], "a thread reuses its own connection");
+        assert_eq!(second[0], second[1], "a thread reuses its own connection");
+        assert_ne!(first[0], second[0], "the second thread did not borrow the first one's idle connection");
+        assert_eq!(pool.status().size, 2);
+    }
+
+    #[test]
+    fn one_shard_is_one_shared_pool() {
+        let Some(pool) = pool(PoolOptions { max_size: Some(4), ..PoolOptions::default() }) else { return };
+        let (first, second) = (sessions_on_a_new_thread(&pool), sessions_on_a_new_thread(&pool));
+        assert_eq!(first[0], first[1]);
+        assert_eq!(pool.status().max_size, 4);
+        // The first thread's connection died with its runtime; the second
+        // thread found it in the shared pool and replaced it.
+        assert_ne!(first[0], second[0]);
+        assert_eq!(pool.status().size, 1);
+    }
 }
