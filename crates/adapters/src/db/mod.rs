@@ -54,8 +54,9 @@ pub struct PoolOptions {
     /// How long opening a connection may take (applied to PostgreSQL URLs
     /// that do not set `connect_timeout` themselves).
     pub connect_timeout: Duration,
-    /// PostgreSQL: pools to split `max_size` over, one per thread that runs
-    /// queries (see `postgres::PgPool`); 1 is one shared pool.
+    /// PostgreSQL: pools to split `max_size` over exactly (at most
+    /// `max_size` of them), one per thread that runs queries (see
+    /// `postgres::PgPool`); 1 is one shared pool.
     pub shards: usize,
 }
 

@@ -85,13 +85,21 @@ pub(crate) fn parse_url(url: &str, default_connect_timeout: Duration) -> Result<
 }
 
 pub(crate) fn build_pool(config: Arc<Config>, options: PoolOptions) -> Result<PgPool, DbError> {
-    let shards = options.shards.max(1);
-    // The connections are split over the shards, rounding up.
-    let per_shard = options.max_size.unwrap_or(DEFAULT_MAX_SIZE).div_ceil(shards);
-    let shards = (0..shards)
-        .map(|_| build_shard(Arc::clone(&config), per_shard, options))
+    let shard_sizes = split(options.max_size.unwrap_or(DEFAULT_MAX_SIZE), options.shards);
+    let shards = shard_sizes
+        .into_iter()
+        .map(|max_size| build_shard(Arc::clone(&config), max_size, options))
         .collect::<Result<Arc<[_]>, DbError>>()?;
     Ok(PgPool { shards })
+}
+
+/// `total` connections over at most `shards` shards, as evenly as they go,
+/// adding up to exactly `total` (so the configured maximum holds), each shard
+/// at least one.
+fn split(total: usize, shards: usize) -> Vec<usize> {
+    let total = total.max(1);
+    let shards = shards.clamp(1, total);
+    (0..shards).map(|i| total / shards + usize::from(i < total % shards)).collect()
 }
 
 fn build_shard(config: Arc<Config>, max_size: usize, options: PoolOptions) -> Result<Pool<AsyncPgConnection>, DbError> {
@@ -192,6 +200,14 @@ mod tests {
         })
         .join()
         .unwrap()
+    }
+
+    #[test]
+    fn the_maximum_is_split_exactly_and_never_into_empty_shards() {
+        assert_eq!(split(16, 3), [6, 5, 5]);
+        assert_eq!(split(16, 1), [16]);
+        assert_eq!(split(2, 3), [1, 1], "fewer connections than shards: fewer shards");
+        assert_eq!(split(0, 0), [1]);
     }
 
     #[test]
