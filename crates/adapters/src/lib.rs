@@ -34,7 +34,7 @@ pub mod user_repository;
 
 pub use cart_repository::SqlCartRepository;
 pub use clock::SystemClock;
-pub use db::{Database, DbError, PoolOptions, PoolStatus, ReplicaOptions, ReplicaStatus};
+pub use db::{bind_worker_thread, Database, DbError, PoolOptions, PoolStatus, ReplicaOptions, ReplicaStatus};
 pub use idempotency_store::SqlIdempotencyStore;
 pub use ids::UlidGenerator;
 pub use jwt::JwtIssuer;

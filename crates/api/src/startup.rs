@@ -79,9 +79,9 @@ impl Application {
             &settings.database_replica_urls,
             PoolOptions {
                 max_size: settings.database_max_connections.map(usize::from),
-                // A PostgreSQL pool shard per HTTP worker, and one for the
-                // main thread (see zonmart_adapters' `PgPool`).
-                shards: http_workers(&settings) + 1,
+                // A PostgreSQL pool shard per HTTP worker (each binds itself
+                // in `build_with_database`), one spare connection for the rest.
+                worker_shards: http_workers(&settings),
                 ..PoolOptions::default()
             },
             replicas,
@@ -116,7 +116,11 @@ impl Application {
         spawn_housekeeping(state.clone(), rate_limits.clone());
         let http = HttpSettings { cors_origins: settings.cors_origins.clone(), rate_limits };
         let openapi = ApiDoc::openapi();
-        let mut server = HttpServer::new(move || app(state.clone(), &http, openapi.clone()));
+        let mut server = HttpServer::new(move || {
+            // Runs on each worker thread as it starts.
+            zonmart_adapters::bind_worker_thread();
+            app(state.clone(), &http, openapi.clone())
+        });
         server = server.workers(http_workers(&settings));
         let server = server
             .listen(listener)

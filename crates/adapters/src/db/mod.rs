@@ -54,10 +54,10 @@ pub struct PoolOptions {
     /// How long opening a connection may take (applied to PostgreSQL URLs
     /// that do not set `connect_timeout` themselves).
     pub connect_timeout: Duration,
-    /// PostgreSQL: pools to split `max_size` over exactly (at most
-    /// `max_size` of them), one per thread that runs queries (see
-    /// `postgres::PgPool`); 1 is one shared pool.
-    pub shards: usize,
+    /// PostgreSQL: worker shards to split `max_size` over (exactly, with one
+    /// connection kept for threads that are not workers), one per thread
+    /// that calls [`bind_worker_thread`]; 0 is one shared pool.
+    pub worker_shards: usize,
 }
 
 impl Default for PoolOptions {
@@ -66,7 +66,7 @@ impl Default for PoolOptions {
             max_size: None,
             wait_timeout: Duration::from_secs(5),
             connect_timeout: Duration::from_secs(3),
-            shards: 1,
+            worker_shards: 0,
         }
     }
 }
@@ -96,6 +96,14 @@ pub struct PoolStatus {
     pub available: usize,
     /// Callers waiting for a connection.
     pub waiting: usize,
+}
+
+/// Binds the calling thread to a PostgreSQL pool shard of its own, so it
+/// drives the connections it uses (see `PoolOptions::worker_shards`). Each
+/// HTTP worker calls this as it starts; it changes nothing on SQLite or with
+/// one shared pool.
+pub fn bind_worker_thread() {
+    postgres::bind_worker_thread();
 }
 
 /// A handle to the store; cheap to clone (the pools are shared).

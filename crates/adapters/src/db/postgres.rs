@@ -1,5 +1,6 @@
 //! PostgreSQL: connection settings, the pool and migrations.
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,20 +17,39 @@ use tokio_postgres::{Config, NoTls};
 
 use super::{DbError, PoolOptions};
 
-/// The PostgreSQL pool: one deadpool per shard, each thread taking its
-/// connections from the shard its thread index picks.
+/// The PostgreSQL pool: one deadpool per worker thread, and one spare
+/// connection for every other thread.
 ///
 /// A connection's socket is driven by a task on the runtime of the thread
 /// that opened it. actix-web runs one single-threaded runtime per worker, so
 /// with one shared pool a worker mostly borrowed connections another thread
 /// drives, and each round trip woke that thread and was handed back: two
-/// extra cross-thread wake-ups per statement. With a shard per worker (the
-/// server asks for workers + 1; the one left over serves the main thread's
-/// start-up and housekeeping), a worker opens, drives and uses its own
-/// connections. One shard (the default) is one ordinary pool.
+/// extra cross-thread wake-ups per statement. With a shard per worker (a
+/// worker calls [`bind_worker_thread`] as it starts), a worker opens, drives
+/// and uses its own connections. Threads never bound (start-up and
+/// housekeeping on the main thread) share the spare shard of one connection,
+/// so nearly all the configured connections serve requests. Without worker
+/// shards (the default) it is one ordinary pool.
 #[derive(Clone)]
 pub(crate) struct PgPool {
+    /// The worker shards, then the spare one (or just one shared pool).
     shards: Arc<[Pool<AsyncPgConnection>]>,
+}
+
+thread_local! {
+    /// This thread's worker number, once it is bound.
+    static WORKER: Cell<Option<usize>> = const { Cell::new(None) };
+}
+
+/// Binds the calling thread to a worker shard of every PostgreSQL pool
+/// (round robin; a thread already bound keeps its shard).
+pub(crate) fn bind_worker_thread() {
+    static NEXT_WORKER: AtomicUsize = AtomicUsize::new(0);
+    WORKER.with(|worker| {
+        if worker.get().is_none() {
+            worker.set(Some(NEXT_WORKER.fetch_add(1, Ordering::Relaxed)));
+        }
+    });
 }
 
 impl PgPool {
@@ -38,12 +58,11 @@ impl PgPool {
     }
 
     fn shard(&self) -> &Pool<AsyncPgConnection> {
-        static NEXT_THREAD: AtomicUsize = AtomicUsize::new(0);
-        thread_local! {
-            static THREAD_INDEX: usize = NEXT_THREAD.fetch_add(1, Ordering::Relaxed);
+        let spare = self.shards.len() - 1;
+        match WORKER.with(Cell::get) {
+            Some(worker) if spare > 0 => &self.shards[worker % spare],
+            _ => &self.shards[spare],
         }
-        let index = THREAD_INDEX.with(|index| *index) % self.shards.len();
-        &self.shards[index]
     }
 
     /// The shards' figures added up.
@@ -85,7 +104,7 @@ pub(crate) fn parse_url(url: &str, default_connect_timeout: Duration) -> Result<
 }
 
 pub(crate) fn build_pool(config: Arc<Config>, options: PoolOptions) -> Result<PgPool, DbError> {
-    let shard_sizes = split(options.max_size.unwrap_or(DEFAULT_MAX_SIZE), options.shards);
+    let shard_sizes = split(options.max_size.unwrap_or(DEFAULT_MAX_SIZE), options.worker_shards);
     let shards = shard_sizes
         .into_iter()
         .map(|max_size| build_shard(Arc::clone(&config), max_size, options))
@@ -93,13 +112,21 @@ pub(crate) fn build_pool(config: Arc<Config>, options: PoolOptions) -> Result<Pg
     Ok(PgPool { shards })
 }
 
-/// `total` connections over at most `shards` shards, as evenly as they go,
-/// adding up to exactly `total` (so the configured maximum holds), each shard
-/// at least one.
-fn split(total: usize, shards: usize) -> Vec<usize> {
+/// `total` connections over at most `workers` worker shards, as evenly as
+/// they go, then one for the spare shard; adding up to exactly `total` (so
+/// the configured maximum holds), each shard at least one. Too few
+/// connections for a spare and a worker shard: one shared pool.
+fn split(total: usize, workers: usize) -> Vec<usize> {
     let total = total.max(1);
-    let shards = shards.clamp(1, total);
-    (0..shards).map(|i| total / shards + usize::from(i < total % shards)).collect()
+    if workers == 0 || total < 2 {
+        return vec![total];
+    }
+    let for_workers = total - 1;
+    let workers = workers.min(for_workers);
+    let mut sizes: Vec<usize> =
+        (0..workers).map(|i| for_workers / workers + usize::from(i < for_workers % workers)).collect();
+    sizes.push(1);
+    sizes
 }
 
 fn build_shard(config: Arc<Config>, max_size: usize, options: PoolOptions) -> Result<Pool<AsyncPgConnection>, DbError> {
@@ -181,12 +208,16 @@ mod tests {
     }
 
     /// On a thread of its own (a runtime of its own, as an actix-web worker
-    /// has), takes a connection twice: the server process id of each.
-    fn sessions_on_a_new_thread(pool: &PgPool) -> Vec<i64> {
+    /// has), bound as a worker or not, takes a connection twice: the server
+    /// process id of each.
+    fn sessions_on_a_new_thread(pool: &PgPool, worker: bool) -> Vec<i64> {
         use diesel::sql_types::BigInt;
         use diesel_async::RunQueryDsl;
         let pool = pool.clone();
         std::thread::spawn(move || {
+            if worker {
+                bind_worker_thread();
+            }
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
             runtime.block_on(async {
                 let mut pids = Vec::new();
@@ -203,32 +234,51 @@ mod tests {
     }
 
     #[test]
-    fn the_maximum_is_split_exactly_and_never_into_empty_shards() {
-        assert_eq!(split(16, 3), [6, 5, 5]);
-        assert_eq!(split(16, 1), [16]);
-        assert_eq!(split(2, 3), [1, 1], "fewer connections than shards: fewer shards");
+    fn the_maximum_is_split_exactly_with_one_spare_connection() {
+        assert_eq!(split(16, 2), [8, 7, 1]);
+        assert_eq!(split(33, 2), [16, 16, 1]);
+        assert_eq!(split(16, 0), [16], "no workers: one shared pool");
+        assert_eq!(split(3, 4), [1, 1, 1], "fewer connections than workers: fewer shards");
+        assert_eq!(split(1, 2), [1], "no room for a spare: one shared pool");
         assert_eq!(split(0, 0), [1]);
     }
 
     #[test]
-    fn each_thread_takes_connections_from_its_own_shard() {
-        // Many shards of one connection, so two threads (whatever other tests
-        // spawn meanwhile) land on different shards.
-        let Some(pool) = pool(PoolOptions { max_size: Some(1000), shards: 1000, ..PoolOptions::default() }) else {
-            return;
-        };
-        let first = sessions_on_a_new_thread(&pool);
-        let second = sessions_on_a_new_thread(&pool);
-        assert_eq!(first[0], first[1], "a thread reuses its own connection");
-        assert_eq!(second[0], second[1], "a thread reuses its own connection");
-        assert_ne!(first[0], second[0], "the second thread did not borrow the first one's idle connection");
+    fn each_worker_takes_connections_from_its_own_shard() {
+        // Many shards of one connection, so two workers (whatever other tests
+        // bind meanwhile) land on different shards.
+        let options = PoolOptions { max_size: Some(1001), worker_shards: 1000, ..PoolOptions::default() };
+        let Some(pool) = pool(options) else { return };
+        let first = sessions_on_a_new_thread(&pool, true);
+        let second = sessions_on_a_new_thread(&pool, true);
+        assert_eq!(first[0], first[1], "a worker reuses its own connection");
+        assert_eq!(second[0], second[1], "a worker reuses its own connection");
+        assert_ne!(first[0], second[0], "the second worker did not borrow the first one's idle connection");
         assert_eq!(pool.status().size, 2);
+        assert_eq!(pool.status().max_size, 1001);
+    }
+
+    #[test]
+    fn threads_that_are_not_workers_share_the_spare_connection() {
+        let options = PoolOptions { max_size: Some(9), worker_shards: 2, ..PoolOptions::default() };
+        let Some(pool) = pool(options) else { return };
+        let worker = sessions_on_a_new_thread(&pool, true);
+        let (first, second) = (sessions_on_a_new_thread(&pool, false), sessions_on_a_new_thread(&pool, false));
+        assert_eq!(worker[0], worker[1]);
+        assert_eq!(first[0], first[1]);
+        // The first thread's connection died with its runtime; the second
+        // found it in the spare shard and replaced it.
+        assert_ne!(first[0], second[0]);
+        let sizes: Vec<(usize, usize)> = pool.shards.iter().map(|s| (s.status().max_size, s.status().size)).collect();
+        assert_eq!(sizes[2], (1, 1), "the spare shard: one connection, the one the other threads shared");
+        assert_eq!(sizes[0].0 + sizes[1].0, 8);
+        assert_eq!(sizes[0].1 + sizes[1].1, 1, "the worker's own connection, in its shard");
     }
 
     #[test]
     fn one_shard_is_one_shared_pool() {
         let Some(pool) = pool(PoolOptions { max_size: Some(4), ..PoolOptions::default() }) else { return };
-        let (first, second) = (sessions_on_a_new_thread(&pool), sessions_on_a_new_thread(&pool));
+        let (first, second) = (sessions_on_a_new_thread(&pool, true), sessions_on_a_new_thread(&pool, false));
         assert_eq!(first[0], first[1]);
         assert_eq!(pool.status().max_size, 4);
         // The first thread's connection died with its runtime; the second
