@@ -1,18 +1,20 @@
 -- POST /api/v1/orders with one line: the statements the server runs
--- (crates/adapters/src/order_repository/place.rs): take the stock with a
--- guarded UPDATE that returns the product's terms, insert the order, insert
--- its line, commit, in one READ COMMITTED transaction. The order id is made
+-- (crates/adapters/src/order_repository/place.rs): check the customer (the
+-- token's user exists and is enabled), take the stock with a guarded UPDATE
+-- that returns the product's terms, insert the order, insert its line,
+-- commit, in one READ COMMITTED transaction. The order id is made
 -- monotonic like the server's ULIDs (time first), so the primary-key index
 -- grows at its right edge in both; it is computed in the UPDATE's RETURNING
 -- to save no round trip the server would not save. Each statement is one
--- round trip here; the server sends BEGIN with the UPDATE, and the inserts
--- with COMMIT (two flights, see crates/adapters/src/db/pipeline.rs), which
--- pgbench cannot do for this transaction (\gset is not allowed in its
--- pipeline mode); order-pipelined.sql pipelines what pgbench can. Not
--- included: the token's user look-up.
+-- round trip here; the server sends BEGIN with the check and the UPDATE,
+-- and the inserts with COMMIT (two flights, see
+-- crates/adapters/src/db/pipeline.rs), which pgbench cannot do for this
+-- transaction (\gset is not allowed in its pipeline mode);
+-- order-pipelined.sql pipelines what pgbench can.
 \set p random(1, 10000)
 \set u random(1, 16)
 BEGIN;
+SELECT disabled FROM users WHERE id = '01KBCS' || lpad(:u::text, 20, '0') AND deleted_at IS NULL LIMIT 1;
 UPDATE products SET stock = stock - 1, version = version + 1, updated_at = now() WHERE id = '01KBPR' || lpad(:p::text, 20, '0') AND stock >= 1 AND NOT archived RETURNING name, price_cents, currency, '01KBOR' || lpad((extract(epoch from clock_timestamp()) * 1000000)::bigint::text, 16, '0') || lpad(:client_id::text, 4, '0') AS order_id \gset
 INSERT INTO orders (id, user_id, status, total_cents, currency, version, created_at, updated_at) VALUES (:order_id, '01KBCS' || lpad(:u::text, 20, '0'), 'pending', :price_cents, :currency, 1, now(), now());
 INSERT INTO order_items (order_id, position, product_id, name, quantity, unit_price_cents, line_total_cents) VALUES (:order_id, 0, '01KBPR' || lpad(:p::text, 20, '0'), :name, 1, :price_cents, :price_cents);

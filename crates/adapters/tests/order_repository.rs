@@ -2,17 +2,21 @@
 
 mod support;
 
-use zonmart_adapters::{Database, SystemClock};
-use zonmart_domain::{Cart, CartId, Order, OrderId, OrderStatus, PriceCents, Product, ProductChanges, Quantity};
+use zonmart_adapters::{Database, SqlUserRepository, SystemClock};
+use zonmart_domain::{
+    Cart, CartId, Order, OrderId, OrderStatus, PriceCents, Product, ProductChanges, Quantity, User, UserId,
+};
 use zonmart_ports::{
-    CartRepository, Clock, OrderFilter, OrderRepository, OrderSource, PlaceOrderError, ProductRepository, RepoError,
+    CartRepository, Clock, IdGenerator, OrderFilter, OrderRepository, OrderSource, PlaceOrderError, ProductRepository,
+    RepoError, UserRepository,
 };
 
 use support::shop::{items, moved, page, Shop};
-use support::{stored_customer, version};
+use support::{stored_customer, version, Users};
 
 on_each_backend!(
     placing_from_items_copies_prices_takes_stock_and_bumps_product_versions,
+    an_order_for_a_disabled_deleted_or_unknown_customer_is_refused_and_changes_nothing,
     too_little_stock_names_every_short_product_and_changes_nothing,
     archived_or_missing_products_are_unavailable_before_any_short_one,
     an_order_in_two_currencies_is_refused_and_changes_nothing,
@@ -45,6 +49,29 @@ async fn placing_from_items_copies_prices_takes_stock_and_bumps_product_versions
     let dearer = ProductChanges { price: Some(PriceCents::new(5000).unwrap()), ..Default::default() };
     shop.products.update(&now_stored.apply(dearer, SystemClock.now()), now_stored.version).await.unwrap();
     assert_eq!(shop.orders.find(order.id).await.unwrap(), Some(order), "later prices never touch an order");
+}
+
+async fn an_order_for_a_disabled_deleted_or_unknown_customer_is_refused_and_changes_nothing(db: Database) {
+    let shop = Shop::new(db.clone()).await;
+    let (teapot, cup) = (shop.stock("Teapot", 1999, 10).await, shop.stock("Cup", 250, 5).await);
+    let users = SqlUserRepository::new(db.clone());
+    let disabled = User { disabled: true, ..Users::new().customer("mallory", None) };
+    users.insert(&disabled).await.unwrap();
+    let deleted = stored_customer(&db, "trudy").await;
+    users.delete(deleted.id, None, SystemClock.now()).await.unwrap();
+    let unknown = UserId::from_ulid(shop.ids.generate());
+
+    for (customer, source) in [
+        (disabled.id, items(&[(&teapot, 1), (&cup, 2)])),
+        (deleted.id, items(&[(&cup, 1)])),
+        (unknown, items(&[(&teapot, 1)])),
+        (disabled.id, OrderSource::Cart),
+    ] {
+        assert_eq!(shop.place_for(customer, source).await, Err(PlaceOrderError::UnknownCustomer), "{customer}");
+    }
+    assert_eq!(shop.levels(&[&teapot, &cup]).await, [(10, 1), (5, 1)], "nothing taken, nothing bumped");
+    assert!(shop.all_orders().await.is_empty());
+    assert!(shop.place(items(&[(&teapot, 1)])).await.is_ok(), "an enabled customer still orders on that connection");
 }
 
 async fn too_little_stock_names_every_short_product_and_changes_nothing(db: Database) {

@@ -10,7 +10,7 @@ use actix_web::middleware::Next;
 use actix_web::HttpMessage;
 use tracing::Instrument;
 use tracing_subscriber::EnvFilter;
-use zonmart_domain::Actor;
+use zonmart_domain::UserId;
 
 use crate::config::LogFormat;
 
@@ -29,6 +29,11 @@ pub fn init(filter: &str, format: LogFormat) {
 /// The id of the request being served.
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
+
+/// The user a request was made by, for its log line (set by the
+/// authentication extractors).
+#[derive(Debug, Clone, Copy)]
+pub struct Caller(pub UserId);
 
 /// A client's own id is kept when it is a sane token; otherwise a new ULID.
 fn accept_request_id(value: Option<&HeaderValue>) -> String {
@@ -58,7 +63,7 @@ pub async fn request_context(
 
     let status = res.status().as_u16();
     let route = res.request().match_pattern().unwrap_or_else(|| "<unmatched>".into());
-    let user_id = res.request().extensions().get::<Actor>().map(|a| a.user_id.to_string());
+    let user_id = res.request().extensions().get::<Caller>().map(|caller| caller.0.to_string());
     let latency = started.elapsed();
     crate::metrics::record_request(method.as_str(), &route, status, latency);
     let latency_ms = latency.as_secs_f64() * 1000.0;

@@ -41,6 +41,9 @@ pub enum PlaceOrderError {
     /// `OrderSource::Cart` with an empty (or absent) cart.
     #[error("the cart is empty")]
     EmptyCart,
+    /// No user has the order's `user_id`, or that user is disabled.
+    #[error("no enabled user is the customer")]
+    UnknownCustomer,
     #[error(transparent)]
     Repo(#[from] RepoError),
 }
@@ -55,8 +58,10 @@ pub struct OrderFilter {
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait OrderRepository: Send + Sync {
-    /// Places an order in ONE transaction: every product must exist and not
-    /// be archived, every line must find enough stock (decremented only where
+    /// Places an order in ONE transaction: the customer (`user_id`) must be
+    /// a user who is not disabled, checked inside it (so callers need no
+    /// look-up of their own first), every product must
+    /// exist and not be archived, every line must find enough stock (decremented only where
     /// `stock >= quantity`, rows touched in product-id order so concurrent
     /// orders cannot deadlock), prices are copied into the lines
     /// (`Order::place`), and a cart used is emptied. Any failure rolls back

@@ -1,5 +1,13 @@
-//! Placing an order: one write transaction that takes the stock, copies the
-//! prices, empties a cart used and stores the order, or changes nothing.
+//! Placing an order: one write transaction that checks the customer, takes
+//! the stock, copies the prices, empties a cart used and stores the order,
+//! or changes nothing.
+//!
+//! The customer check (a user of that id who is not disabled) is the
+//! transaction's first statement, so no order is placed for a user disabled
+//! or deleted before it began, and a caller holding only a verified token
+//! needs no look-up round trip of its own first. It takes no lock: an order
+//! already past the check when its user is disabled or deleted still
+//! commits, as it would after a look-up before the transaction.
 //!
 //! Stock moves only through `UPDATE products SET stock = stock - q ... WHERE
 //! stock >= q AND NOT archived`, one product at a time in product-id order
@@ -9,10 +17,10 @@
 //! every writer locks products in the same order, orders cannot deadlock.
 //!
 //! On PostgreSQL an order of listed items is pipelined (see
-//! `db::pipeline`): `BEGIN` and the stock updates go out together, then,
-//! once the order is composed, its inserts and `COMMIT`: two round trips
-//! instead of four plus one per line, and the rows stay locked for one round
-//! trip, not three. The statements, their order and the outcome are the same
+//! `db::pipeline`): `BEGIN`, the customer check and the stock updates go out
+//! together, then, once the order is composed, its inserts and `COMMIT`: two
+//! round trips instead of five plus one per line, and the rows stay locked
+//! for one round trip, not three. The statements, their order and the outcome are the same
 //! as on the general path, which SQLite and orders from a cart take.
 
 use std::collections::HashMap;
@@ -29,7 +37,7 @@ use crate::db::errors::from_pool;
 use crate::db::pipeline::{in_one_flight, Session};
 use crate::db::transaction::{finish, should_retry};
 use crate::db::{in_write_transaction, run_detached, Backend, CacheStatement, Database, PgPool, Rollback};
-use crate::schema::{cart_items, carts, order_items, orders, products};
+use crate::schema::{cart_items, carts, order_items, orders, products, users};
 
 /// What taking one line's stock found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +79,23 @@ macro_rules! why_not_taken {
     };
 }
 
+/// The customer check: `customer_is_enabled!(user id)` is a query for the
+/// user's `disabled` flag, `None` when there is no such user or it was
+/// deleted.
+macro_rules! customer_is_enabled {
+    ($user_id:expr) => {
+        users::table.find($user_id).filter(users::deleted_at.is_null()).select(users::disabled)
+    };
+}
+
+/// Whether the answer of `customer_is_enabled!` lets the order go on.
+fn check_customer(disabled: Option<bool>) -> Result<(), PlaceOrderError> {
+    match disabled {
+        Some(false) => Ok(()),
+        None | Some(true) => Err(PlaceOrderError::UnknownCustomer),
+    }
+}
+
 /// Places `request` as the module docs say, the whole transaction run again
 /// on a serialization failure, a deadlock or a busy SQLite.
 pub(super) async fn place(db: &Database, request: &PlaceOrder) -> Result<Order, PlaceOrderError> {
@@ -81,14 +106,16 @@ pub(super) async fn place(db: &Database, request: &PlaceOrder) -> Result<Order, 
     let request = request.clone();
     in_write_transaction!(db, |conn| {
         let now = request.now.naive_utc();
+        let customer = request.user_id.to_string();
+        let disabled = customer_is_enabled!(&customer).first::<bool>(conn).await.optional()?;
+        check_customer(disabled).map_err(Rollback::Refused)?;
         let items = match &request.source {
             OrderSource::Items(items) => items.clone(),
             OrderSource::Cart => {
-                let user_id = request.user_id.to_string();
                 // Emptying the cart starts with its row: the update locks it,
                 // so a concurrent save cannot slip lines in between our read
                 // and our delete (it waits, then finds a newer version).
-                let cart_id = diesel::update(carts::table.filter(carts::user_id.eq(&user_id)))
+                let cart_id = diesel::update(carts::table.filter(carts::user_id.eq(&customer)))
                     .set((carts::version.eq(carts::version + 1), carts::updated_at.eq(now)))
                     .returning(carts::id)
                     .cached()
@@ -155,9 +182,19 @@ async fn place_pipelined(pool: &PgPool, request: &PlaceOrder, items: &OrderItems
     outcome?
 }
 
-/// One attempt: `BEGIN` and the stock updates (in lock order) in one flight;
-/// then, if every line was taken, the order's inserts and `COMMIT` in
-/// another. An error leaves the transaction open for the caller to roll back.
+/// One answer of the first flight.
+enum Opening {
+    Begun,
+    /// `customer_is_enabled!`'s.
+    Customer(Option<bool>),
+    /// A line's `take_stock!`: the product's terms if taken.
+    Stock(Option<(String, i64, String)>),
+}
+
+/// One attempt: `BEGIN`, the customer check and the stock updates (in lock
+/// order) in one flight; then, if the customer may order and every line was
+/// taken, the order's inserts and `COMMIT` in another. An error leaves the
+/// transaction open for the caller to roll back.
 async fn pipelined_attempt(
     conn: &AsyncPgConnection,
     request: &PlaceOrder,
@@ -165,25 +202,37 @@ async fn pipelined_attempt(
 ) -> Result<Order, Rollback<PlaceOrderError>> {
     let mut c = conn;
     let now = request.now.naive_utc();
+    let customer = request.user_id.to_string();
     let lines: Vec<(ProductId, String, i64)> = items
         .in_lock_order()
         .into_iter()
         .map(|item| (item.product_id, item.product_id.to_string(), item.quantity.get()))
         .collect();
 
-    let mut flight = vec![diesel::sql_query("BEGIN").cached().execute(&mut c).map_ok(|_| None).boxed()];
+    let mut flight = vec![
+        diesel::sql_query("BEGIN").cached().execute(&mut c).map_ok(|_| Opening::Begun).boxed(),
+        customer_is_enabled!(&customer).first::<bool>(&mut c).map(|r| r.optional().map(Opening::Customer)).boxed(),
+    ];
     for (_, id, quantity) in &lines {
         flight.push(
             take_stock!(id.as_str(), *quantity, now)
                 .get_result::<(String, i64, String)>(&mut c)
-                .map(|r| r.optional())
+                .map(|r| r.optional().map(Opening::Stock))
                 .boxed(),
         );
     }
-    let answers = in_one_flight(flight).await?;
+    let (mut disabled, mut stock) = (None, Vec::with_capacity(lines.len()));
+    for answer in in_one_flight(flight).await? {
+        match answer {
+            Opening::Begun => {}
+            Opening::Customer(answer) => disabled = answer,
+            Opening::Stock(terms) => stock.push(terms),
+        }
+    }
+    check_customer(disabled).map_err(Rollback::Refused)?;
 
     let mut taken = HashMap::new();
-    for ((product_id, id, _), terms) in lines.iter().zip(answers.into_iter().skip(1)) {
+    for ((product_id, id, _), terms) in lines.iter().zip(stock) {
         let outcome = match terms {
             Some((name, price_cents, currency)) => Taken::Terms { name, price_cents, currency },
             None => why_not_taken!(id.as_str(), &mut c)?,

@@ -1,15 +1,18 @@
-//! The authenticated caller, from `Authorization: Bearer <token>`. Which
-//! actor may do what is decided by the use cases, not here.
+//! The caller, from `Authorization: Bearer <token>`: [`Authenticated`] (the
+//! token's user looked up), or [`TokenHolder`] for the one use case that
+//! checks the user inside its own transaction. Which actor may do what is
+//! decided by the use cases, not here.
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use zonmart_app::AppError;
-use zonmart_domain::Actor;
+use zonmart_domain::{Actor, UserId};
 
 use crate::problem::ApiError;
 use crate::state::AppState;
+use crate::telemetry::Caller;
 
 /// A caller with a valid access token of an existing, enabled user.
 #[derive(Debug, Clone, Copy)]
@@ -32,11 +35,48 @@ impl FromRequest for Authenticated {
         let req = req.clone();
         Box::pin(async move {
             let token = token.ok_or(ApiError::App(AppError::Unauthorized))?;
-            let state = state.ok_or_else(|| ApiError::App(AppError::Internal("app state missing".into())))?;
+            let state = state.ok_or_else(app_state_missing)?;
             let actor = state.auth.authenticate(&token).await?;
             // For the request log line.
-            req.extensions_mut().insert(actor);
+            req.extensions_mut().insert(Caller(actor.user_id));
             Ok(Authenticated(actor))
         })
     }
+}
+
+/// A caller with an access token valid now (signature and expiry), its user
+/// NOT looked up: only for a use case that checks the user exists and is
+/// enabled inside its own transaction (placing an order), which saves the
+/// look-up's round trip. Everything else takes [`Authenticated`].
+#[derive(Debug, Clone)]
+pub struct TokenHolder {
+    pub user_id: UserId,
+    token: String,
+}
+
+impl TokenHolder {
+    /// The full check [`Authenticated`] makes, for when the use case cannot
+    /// make it itself.
+    pub async fn authenticate(&self, state: &AppState) -> Result<Actor, ApiError> {
+        Ok(state.auth.authenticate(&self.token).await?)
+    }
+}
+
+impl FromRequest for TokenHolder {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready((|| {
+            let token = bearer_token(req).ok_or(ApiError::App(AppError::Unauthorized))?.to_owned();
+            let state = req.app_data::<web::Data<AppState>>().ok_or_else(app_state_missing)?;
+            let user_id = state.auth.verify_token(&token)?;
+            req.extensions_mut().insert(Caller(user_id));
+            Ok(TokenHolder { user_id, token })
+        })())
+    }
+}
+
+fn app_state_missing() -> ApiError {
+    ApiError::App(AppError::Internal("app state missing".into()))
 }

@@ -7,7 +7,7 @@ pub mod json;
 pub mod precondition;
 pub mod query;
 
-pub use auth::Authenticated;
+pub use auth::{Authenticated, TokenHolder};
 pub use id::parse_id;
 pub use json::{ApiJson, MaybeJson, BODY_LIMIT};
 pub use precondition::Precondition;

@@ -12,7 +12,7 @@ use crate::dto::orders::{OrderBody, OrderListQuery, PlaceOrderRequest, UpdateOrd
 use crate::dto::page::{PageBody, PageQuery};
 use crate::dto::VersionBody;
 use crate::extract::json::from_value;
-use crate::extract::{parse_id, ApiJson, ApiQuery, Authenticated, MaybeJson, Precondition};
+use crate::extract::{parse_id, ApiJson, ApiQuery, Authenticated, MaybeJson, Precondition, TokenHolder};
 use crate::idempotency;
 use crate::problem::{ApiError, ProblemDetails};
 use crate::routes::{created, method_not_allowed, resource};
@@ -49,19 +49,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub async fn place_order(
     req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Authenticated,
+    caller: TokenHolder,
     body: ApiJson<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency::key(&req)?;
     let fingerprint = idempotency::fingerprint(&req, &body.0);
     let request = from_value::<PlaceOrderRequest>(body.0)?.into_domain()?;
-    let actor = caller.0;
     let Some(key) = key else {
-        return place(&state, &actor, request).await.map(|(response, _)| response);
+        // The order's transaction checks that the caller's user exists and
+        // is enabled (`OrderService::place`): no look-up round trip first.
+        return place(&state, caller.user_id, request).await.map(|(response, _)| response);
     };
+    // A replay must not answer a user disabled since: the full check first.
+    let actor = caller.authenticate(&state).await?;
     match state.idempotency.begin(&actor, &key, &fingerprint).await? {
         Begin::Replay(stored) => Ok(idempotency::replay(&stored, ORDERS)),
-        Begin::Proceed => match place(&state, &actor, request).await {
+        Begin::Proceed => match place(&state, actor.user_id, request).await {
             Ok((response, stored)) => {
                 remember(&state, &actor, &key, &stored).await;
                 Ok(response)
@@ -78,10 +81,10 @@ pub async fn place_order(
 
 async fn place(
     state: &AppState,
-    actor: &Actor,
+    customer: UserId,
     request: OrderRequest,
 ) -> Result<(HttpResponse, StoredResponse), ApiError> {
-    let order = state.orders.place(actor, request).await?;
+    let order = state.orders.place(customer, request).await?;
     let body = OrderBody::from(&order);
     let stored = StoredResponse {
         status: StatusCode::CREATED.as_u16(),

@@ -234,6 +234,43 @@ async fn a_failed_attempt_can_be_retried_with_the_same_key() {
     assert_eq!(retried.status, StatusCode::CREATED, "{}", retried.text);
 }
 
+/// A disabled customer's token is still valid for minutes: placing an order
+/// (checked inside its transaction) and replaying an earlier one are both
+/// 401, and nothing changes.
+async fn a_disabled_customer_cannot_order_or_replay(app: TestApp) {
+    let (alice, token) = app.register("alice").await;
+    let tea = app.create_product("Tea", 250, 10).await;
+    let body = json!({"items": [{"product_id": id(&tea), "quantity": 1}]});
+    let key = [("idempotency-key", "before-disabling")];
+    let first = app.call(Method::POST, "/api/v1/orders", Some(&token), Some(body.clone()), &key).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    let path = format!("/api/v1/users/{}", id(&alice));
+    let disabled = app
+        .call(Method::PATCH, &path, Some(&app.admin_token), Some(json!({"disabled": true, "version": 1})), &[])
+        .await;
+    assert_eq!(disabled.status, StatusCode::OK, "{}", disabled.text);
+
+    app.call(Method::POST, "/api/v1/orders", Some(&token), Some(body.clone()), &[])
+        .await
+        .assert_problem(401, "unauthorized");
+    app.call(Method::POST, "/api/v1/orders", Some(&token), Some(body), &key).await.assert_problem(401, "unauthorized");
+    assert_eq!(app.product(id(&tea)).await["stock"], 9, "only the first order took stock");
+    let listed = app.get(&format!("/api/v1/orders?user_id={}", id(&alice)), Some(&app.admin_token)).await;
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 1);
+}
+
+#[actix_web::test]
+async fn a_disabled_customer_cannot_order_or_replay_on_sqlite() {
+    a_disabled_customer_cannot_order_or_replay(spawn_app().await).await;
+}
+
+#[actix_web::test]
+async fn a_disabled_customer_cannot_order_or_replay_on_postgres() {
+    if let Some(app) = spawn_app_on_postgres().await {
+        a_disabled_customer_cannot_order_or_replay(app).await;
+    }
+}
+
 /// 50 buyers at once for a product with 10 in stock: exactly 10 orders, the
 /// rest told there is not enough, stock ends at 0.
 async fn fifty_buyers_for_ten_units(app: TestApp) {

@@ -154,11 +154,19 @@ impl AuthService {
         }
     }
 
-    /// The user a bearer token names, if its signature and expiry hold; no
-    /// database look-up, so it suits per-request bookkeeping such as rate
-    /// limits, never authorization.
+    /// The user a bearer token names, if it is valid now (signature and
+    /// expiry), without looking the user up. Only for a use case that checks
+    /// the user exists and is enabled itself, inside its own transaction
+    /// (placing an order does, saving the look-up's round trip); anything
+    /// else authorizes with [`AuthService::authenticate`].
+    pub fn verify_token(&self, bearer: &str) -> Result<UserId, AppError> {
+        Ok(self.tokens.verify(bearer, self.clock.now())?.user_id)
+    }
+
+    /// As [`AuthService::verify_token`], for per-request bookkeeping such as
+    /// rate limits, never authorization.
     pub fn verified_subject(&self, bearer: &str) -> Option<UserId> {
-        self.tokens.verify(bearer, self.clock.now()).ok().map(|claims| claims.user_id)
+        self.verify_token(bearer).ok()
     }
 
     /// Creates the configured first admin unless a user of that name exists

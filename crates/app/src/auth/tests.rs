@@ -153,6 +153,18 @@ async fn an_expired_or_invalid_token_is_unauthorized() {
 }
 
 #[tokio::test]
+async fn verifying_a_token_names_its_user_without_a_look_up() {
+    let mut tokens = MockTokenIssuer::new();
+    tokens.expect_verify().with(eq("tok"), eq(t0())).returning(|_, _| Ok(claims_for(1, Role::Customer)));
+    tokens.expect_verify().with(eq("old"), eq(t0())).returning(|_, _| Err(TokenError::Expired));
+    // No expectation on the repository: a look-up would fail the test.
+    let service = service(MockUserRepository::new(), tokens);
+
+    assert_eq!(service.verify_token("tok"), Ok(user_id(1)));
+    assert_eq!(service.verify_token("old"), Err(AppError::Unauthorized));
+}
+
+#[tokio::test]
 async fn a_token_of_a_deleted_or_disabled_user_is_unauthorized() {
     let mut tokens = MockTokenIssuer::new();
     tokens.expect_verify().returning(|t, _| Ok(claims_for(if t == "deleted" { 1 } else { 2 }, Role::Customer)));

@@ -30,16 +30,18 @@ impl OrderService {
         Self { orders, clock, ids }
     }
 
-    /// Places an order for the caller. Stock, prices and the cart change in
-    /// one transaction or not at all.
-    pub async fn place(&self, actor: &Actor, request: OrderRequest) -> Result<Order, AppError> {
+    /// Places an order for `customer`. Stock, prices and the cart change in
+    /// one transaction or not at all. The customer may come from a token
+    /// only verified (`AuthService::verify_token`): the transaction itself
+    /// checks they exist and are enabled, `Unauthorized` otherwise.
+    pub async fn place(&self, customer: UserId, request: OrderRequest) -> Result<Order, AppError> {
         let source = match request {
             OrderRequest::Items(items) => OrderSource::Items(items),
             OrderRequest::FromCart => OrderSource::Cart,
         };
         let order = PlaceOrder {
             id: OrderId::from_ulid(self.ids.generate()),
-            user_id: actor.user_id,
+            user_id: customer,
             source,
             now: self.clock.now(),
         };
@@ -54,6 +56,7 @@ impl OrderService {
                 )
             }
             PlaceOrderError::EmptyCart => AppError::validation("from_cart", "the cart is empty"),
+            PlaceOrderError::UnknownCustomer => AppError::Unauthorized,
             PlaceOrderError::Repo(e) => e.into(),
         })?;
         tracing::info!(order_id = %placed.id, user_id = %placed.user_id, total_cents = placed.total_cents, "order placed");
