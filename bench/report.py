@@ -78,6 +78,7 @@ LABELS = {
     "me": "GET /api/v1/users/me",
     "patch": "PATCH /api/v1/users/{id}",
     "order": "POST /api/v1/orders",
+    "order-pipelined": "POST /api/v1/orders (order-pipelined.sql)",
     "login": "POST /api/v1/auth/login",
 }
 ORDER = ["product", "list", "me", "patch", "order"]
@@ -136,6 +137,20 @@ for endpoint in ORDER:
             f"| {ms(s['p50'])} | {ms(s['p99'])} | {s['errors']} | {' | '.join(pg_cells)} | {others:.0f}% |"
         )
 
+# pgbench cannot pipeline the order's transaction as the server does (\gset
+# is not allowed in its pipeline mode); order-pipelined.sql pipelines what
+# it can, and the order target is judged against the faster of the two.
+for c in conns:
+    s, p = summary(("pg", "order", c)), summary(("pgbench", "order-pipelined", c))
+    if s and p:
+        total_errors += p["errors"]
+        lines += [
+            "",
+            f"POST /api/v1/orders at {c} connections against pgbench's `order-pipelined.sql` (the inserts and COMMIT "
+            f"in one pipeline, as far as pgbench can pipeline this transaction): {p['rps']:.0f} tps{mark(p)}, p50 / p99 "
+            f"{ms(p['p50'])} / {ms(p['p99'])} ms, {p['errors']} failed; API / pgbench **{s['rps'] / p['rps']:.2f}**.",
+        ]
+
 # -------------------------------------------------------------- SQLite
 sqlite_rows = [(e, c) for e in ORDER for c in conns if ("sqlite", e, c) in runs]
 if sqlite_rows:
@@ -165,7 +180,7 @@ lines += [
     "|---|---:|---:|---:|---:|---:|---:|",
 ]
 for backend, label in (("pg", "API on PostgreSQL"), ("pgbench", "pgbench"), ("sqlite", "API on SQLite")):
-    for endpoint in ORDER + ["login"]:
+    for endpoint in ORDER + ["order-pipelined", "login"]:
         for c in sorted({k[2] for k in runs if k[0] == backend and k[1] == endpoint}):
             s = summary((backend, endpoint, c))
             u = s["cpu"]
@@ -224,7 +239,12 @@ def target(name: str, ok: bool, got: str) -> None:
 product32 = summary(("pg", "product", 32))
 pgb_product32 = summary(("pgbench", "product", 32))
 order32 = summary(("pg", "order", 32))
-pgb_order32 = summary(("pgbench", "order", 32))
+# The faster of pgbench's two forms of the order's transaction.
+pgb_order32 = max(
+    (p for p in (summary(("pgbench", "order", 32)), summary(("pgbench", "order-pipelined", 32))) if p),
+    key=lambda p: p["rps"],
+    default=None,
+)
 if product32 and pgb_product32:
     r = product32["rps"] / pgb_product32["rps"]
     target("GET /products/{id} ≥ 0.6 × pgbench at 32 connections", r >= 0.6, f"{r:.2f}")
@@ -232,7 +252,7 @@ if product32:
     target("GET /products/{id} p99 < 10 ms at 32 connections", product32["p99"] < 10, f"{product32['p99']:.2f} ms")
 if order32 and pgb_order32:
     r = order32["rps"] / pgb_order32["rps"]
-    target("POST /orders ≥ 0.8 × pgbench (same transaction) at 32 connections", r >= 0.8, f"{r:.2f}")
+    target("POST /orders ≥ 0.8 × pgbench (same transaction, the faster script) at 32 connections", r >= 0.8, f"{r:.2f}")
 for b, label in (("pg", "PostgreSQL"), ("sqlite", "SQLite")):
     if b in rss:
         target(f"server RSS < 64 MiB under load ({label})", rss[b] < 64, f"{rss[b]:.1f} MiB")
@@ -260,13 +280,16 @@ notes = [
     f"- Each figure is the median of {meta.get('runs')} runs of {meta.get('duration_s')} s (p50 and p99: the medians of "
     "the runs' percentiles); API runs and pgbench runs alternate within each round.",
     "- Server: `ZONMART_LOG=warn` (per-request info logs would cost throughput), rate limits off, "
-    f"bcrypt cost {bcrypt['cost']}, default pool sizes. 10,000 products (stock 10^9) and 1,000 users seeded by SQL; "
+    f"bcrypt cost {bcrypt['cost']}, {meta.get('server_db_connections', 'default')} connections to PostgreSQL "
+    "(one kept for housekeeping, the rest for the HTTP workers: as many as pgbench's clients), SQLite's default "
+    "pool. 10,000 products (stock 10^9) and 1,000 users seeded by SQL; "
     "GET and POST pick a random product per request; /users/me and /orders rotate over 16 customers' tokens; "
     "PATCH is sent by the admin, each user in flight at most once and with the version its last answer's ETag gave, "
     "so it cannot conflict.",
     "- pgbench runs the SQL each handler runs (bench/pgbench/*.sql), not the server's per-request extras: the "
-    "token's user look-up on authenticated endpoints (and, before commit f666b9b, the pool's `SELECT 1` on every "
-    "connection checkout); bench/pgbench/order-wire.sql replays an order with the look-up.",
+    "token's user look-up on authenticated endpoints other than POST /orders, whose transaction checks the user "
+    "itself (since commit 'Orders check the customer inside their transaction'; pgbench's order.sql runs that "
+    "check too), and, before commit f666b9b, the pool's `SELECT 1` on every connection checkout.",
     f"- `ANALYZE` before every PostgreSQL run, standing in for autovacuum (here `autovacuum = "
     f"{meta.get('pg_autovacuum', '?')}`): without fresh statistics the server's long-lived sessions kept the "
     "plans they made while `orders` was empty, a sequential scan of `orders` in every order line's foreign-key "
