@@ -84,6 +84,17 @@ LABELS = {
 ORDER = ["product", "list", "me", "patch", "order"]
 
 
+def paired_ratio(api: tuple[str, str, int], bench: tuple[str, str, int]) -> float | None:
+    """The median over rounds of API req/s / pgbench tps, each round's two
+    runs taken seconds apart (run.sh runs pgbench right after the API), so
+    the machine's drift between rounds cancels out. None without a pair."""
+    def by_round(key):
+        return {r["name"].rsplit("__r", 1)[1]: r["rps"] for r in runs.get(key, [])}
+    a, b = by_round(api), by_round(bench)
+    ratios = [a[k] / b[k] for k in a if k in b and b[k] > 0]
+    return statistics.median(ratios) if ratios else None
+
+
 def ms(x: float) -> str:
     return f"{x:.2f}" if x < 100 else f"{x:.0f}"
 
@@ -123,7 +134,7 @@ for endpoint in ORDER:
             pg_cells = (
                 f"{p['rps']:.0f}{at}{mark(p)}",
                 f"{ms(p['p50'])} / {ms(p['p99'])}",
-                f"**{s['rps'] / p['rps']:.2f}**",
+                f"**{paired_ratio(('pg', endpoint, c), ('pgbench', endpoint, c)):.2f}**",
             )
             if p["errors"]:
                 pg_cells = (pg_cells[0] + f" ({p['errors']} failed)",) + pg_cells[1:]
@@ -148,7 +159,8 @@ for c in conns:
             "",
             f"POST /api/v1/orders at {c} connections against pgbench's `order-pipelined.sql` (the inserts and COMMIT "
             f"in one pipeline, as far as pgbench can pipeline this transaction): {p['rps']:.0f} tps{mark(p)}, p50 / p99 "
-            f"{ms(p['p50'])} / {ms(p['p99'])} ms, {p['errors']} failed; API / pgbench **{s['rps'] / p['rps']:.2f}**.",
+            f"{ms(p['p50'])} / {ms(p['p99'])} ms, {p['errors']} failed; API / pgbench "
+            f"**{paired_ratio(('pg', 'order', c), ('pgbench', 'order-pipelined', c)):.2f}**.",
         ]
 
 # -------------------------------------------------------------- SQLite
@@ -237,21 +249,19 @@ def target(name: str, ok: bool, got: str) -> None:
 
 
 product32 = summary(("pg", "product", 32))
-pgb_product32 = summary(("pgbench", "product", 32))
-order32 = summary(("pg", "order", 32))
-# The faster of pgbench's two forms of the order's transaction.
-pgb_order32 = max(
-    (p for p in (summary(("pgbench", "order", 32)), summary(("pgbench", "order-pipelined", 32))) if p),
-    key=lambda p: p["rps"],
-    default=None,
-)
-if product32 and pgb_product32:
-    r = product32["rps"] / pgb_product32["rps"]
-    target("GET /products/{id} ≥ 0.6 × pgbench at 32 connections", r >= 0.6, f"{r:.2f}")
+product_ratio = paired_ratio(("pg", "product", 32), ("pgbench", "product", 32))
+# Against the faster of pgbench's two forms of the order's transaction: the
+# lower of the two ratios.
+order_ratios = [
+    r for r in (paired_ratio(("pg", "order", 32), ("pgbench", script, 32)) for script in ("order", "order-pipelined"))
+    if r is not None
+]
+if product_ratio is not None:
+    target("GET /products/{id} ≥ 0.6 × pgbench at 32 connections", product_ratio >= 0.6, f"{product_ratio:.2f}")
 if product32:
     target("GET /products/{id} p99 < 10 ms at 32 connections", product32["p99"] < 10, f"{product32['p99']:.2f} ms")
-if order32 and pgb_order32:
-    r = order32["rps"] / pgb_order32["rps"]
+if order_ratios:
+    r = min(order_ratios)
     target("POST /orders ≥ 0.8 × pgbench (same transaction, the faster script) at 32 connections", r >= 0.8, f"{r:.2f}")
 for b, label in (("pg", "PostgreSQL"), ("sqlite", "SQLite")):
     if b in rss:
@@ -278,7 +288,9 @@ notes = [
     f"{meta.get('wrk_version', 'wrk')} with {meta.get('wrk_threads')} threads, {meta.get('pgbench_version', '')} "
     f"`-M prepared -j {meta.get('wrk_threads')}`, PostgreSQL {meta.get('postgres_version', '?')}.",
     f"- Each figure is the median of {meta.get('runs')} runs of {meta.get('duration_s')} s (p50 and p99: the medians of "
-    "the runs' percentiles); API runs and pgbench runs alternate within each round.",
+    "the runs' percentiles). pgbench runs an endpoint's SQL right after the API's run at the same connection count, "
+    "and API / pgbench is the median of those per-round ratios: this machine's speed drifts within minutes, and "
+    "the pairs cancel it.",
     "- Server: `ZONMART_LOG=warn` (per-request info logs would cost throughput), rate limits off, "
     f"bcrypt cost {bcrypt['cost']}, {meta.get('server_db_connections', 'default')} connections to PostgreSQL "
     "(one kept for housekeeping, the rest for the HTTP workers: as many as pgbench's clients), SQLite's default "

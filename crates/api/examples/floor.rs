@@ -22,6 +22,7 @@ use tokio_postgres::{Client, NoTls, Statement};
 const SELECT: &str = "SELECT id, name, description, price_cents, currency, stock, sku, archived, version, \
                       created_at, updated_at FROM products WHERE id = $1 LIMIT 1";
 const WORKERS: usize = 2;
+/// Connections per worker unless `FLOOR_CONNECTIONS_PER_WORKER` says otherwise.
 const CONNECTIONS_PER_WORKER: usize = 16;
 
 /// One worker's connections, taken in turn.
@@ -49,9 +50,9 @@ fn rfc3339(at: SystemTime) -> String {
     DateTime::<Utc>::from(at).to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-async fn connect(url: String) -> Result<Connections, String> {
-    let mut clients = Vec::with_capacity(CONNECTIONS_PER_WORKER);
-    for _ in 0..CONNECTIONS_PER_WORKER {
+async fn connect(url: String, per_worker: usize) -> Result<Connections, String> {
+    let mut clients = Vec::with_capacity(per_worker);
+    for _ in 0..per_worker {
         let (client, connection) = tokio_postgres::connect(&url, NoTls).await.map_err(|e| e.to_string())?;
         // On this worker's runtime, so the worker drives its own sockets.
         actix_web::rt::spawn(async move {
@@ -94,10 +95,16 @@ async fn get_product(connections: web::Data<Connections>, id: web::Path<String>)
 async fn main() -> std::io::Result<()> {
     let url = std::env::var("FLOOR_DATABASE_URL").map_err(|_| std::io::Error::other("set FLOOR_DATABASE_URL"))?;
     let bind = std::env::var("FLOOR_BIND").unwrap_or_else(|_| "127.0.0.1:18101".to_owned());
+    let per_worker = std::env::var("FLOOR_CONNECTIONS_PER_WORKER")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(CONNECTIONS_PER_WORKER);
     println!("floor: serving GET /api/v1/products/{{id}} on http://{bind}");
     HttpServer::new(move || {
         let url = url.clone();
-        App::new().data_factory(move || connect(url.clone())).route("/api/v1/products/{id}", web::get().to(get_product))
+        App::new()
+            .data_factory(move || connect(url.clone(), per_worker))
+            .route("/api/v1/products/{id}", web::get().to(get_product))
     })
     .workers(WORKERS)
     .bind(bind)?

@@ -18,6 +18,7 @@ pub(crate) mod like;
 pub(crate) mod pipeline;
 pub(crate) mod postgres;
 pub(crate) mod replicas;
+pub(crate) mod shared;
 mod sqlite;
 pub(crate) mod transaction;
 pub(crate) mod versioned;
@@ -327,6 +328,37 @@ macro_rules! with_conn {
     };
 }
 pub(crate) use with_conn;
+
+/// [`with_conn!`] for one short read outside any transaction, by key (the
+/// policy of [`shared`] says which): on PostgreSQL it runs on one of the
+/// worker's shared, pipelined connections when one is open, and on the pool
+/// otherwise or when that connection fails under it; on SQLite, the pool.
+macro_rules! with_read_conn {
+    ($db:expr, |$conn:ident| $body:block) => {{
+        let shared = match $db.backend() {
+            $crate::db::Backend::Postgres { pool, .. } => pool.shared(),
+            $crate::db::Backend::Sqlite(_) => None,
+        };
+        let answer = match shared {
+            Some(shared) => {
+                shared
+                    .read(async {
+                        let mut handle: &::diesel_async::AsyncPgConnection = shared.connection();
+                        let $conn = &mut handle;
+                        async $body.await
+                    })
+                    .await
+            }
+            None => Err(None),
+        };
+        match answer {
+            Ok(value) => Ok(value),
+            Err(Some(error)) => Err(error),
+            Err(None) => $crate::db::with_conn!($db, |$conn| $body),
+        }
+    }};
+}
+pub(crate) use with_read_conn;
 
 #[async_trait]
 impl StoreHealth for Database {

@@ -21,7 +21,7 @@ use zonmart_ports::{ProductFilter, ProductRepository, ProductSort, RepoError};
 use self::listing::{listing_query, Listing};
 use self::rows::{ProductChangeset, ProductRow};
 use crate::db::versioned::{settle, Unwritten};
-use crate::db::{with_conn, CacheStatement, Database, ReplicaRead};
+use crate::db::{with_conn, with_read_conn, CacheStatement, Database, ReplicaRead};
 use crate::schema::products;
 
 /// Stores products in the `products` table.
@@ -47,7 +47,7 @@ impl ProductRepository for SqlProductRepository {
 
     async fn find(&self, id: ProductId) -> Result<Option<Product>, RepoError> {
         let id = id.to_string();
-        let row = with_conn!(self.db, |conn| {
+        let row = with_read_conn!(self.db, |conn| {
             products::table.find(&id).select(ProductRow::as_select()).first(conn).await.optional()
         })?;
         row.map(Product::try_from).transpose()
@@ -59,7 +59,7 @@ impl ProductRepository for SqlProductRepository {
             .read_routed(ReplicaRead::ProductForDisplay, |db| {
                 let id = id.to_string();
                 async move {
-                    with_conn!(db, |conn| {
+                    with_read_conn!(db, |conn| {
                         products::table.find(&id).select(ProductRow::as_select()).first(conn).await.optional()
                     })
                 }

@@ -16,7 +16,7 @@ use zonmart_ports::{RepoError, UserFilter, UserRepository};
 use self::rows::{to_naive, NewUserRow, UserChangeset, UserRow};
 use crate::db::like::{lower, prefix_pattern};
 use crate::db::versioned::{settle, Unwritten};
-use crate::db::{with_conn, CacheStatement, Database};
+use crate::db::{with_conn, with_read_conn, CacheStatement, Database};
 use crate::schema::users;
 
 /// Stores users in the `users` table.
@@ -47,7 +47,7 @@ impl UserRepository for SqlUserRepository {
 
     async fn find(&self, id: UserId) -> Result<Option<User>, RepoError> {
         let id = id.to_string();
-        let row = with_conn!(self.db, |conn| {
+        let row = with_read_conn!(self.db, |conn| {
             live().filter(users::id.eq(&id)).select(UserRow::as_select()).first(conn).await.optional()
         })?;
         row.map(User::try_from).transpose()
