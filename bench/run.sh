@@ -11,7 +11,7 @@ OUT=${BENCH_OUT:-$BENCH/out}            # git-ignored scratch: logs, raw figures
 RAW=$OUT/raw
 RESULTS=${BENCH_RESULTS:-$BENCH/results.md}
 
-DURATION=${BENCH_DURATION:-5}           # seconds per measured run
+DURATION=${BENCH_DURATION:-3}           # seconds per measured run
 RUNS=${BENCH_RUNS:-3}                   # runs per figure; the median is reported
 CONNECTIONS=${BENCH_CONNECTIONS:-"32 256"}
 WRK_THREADS=${BENCH_WRK_THREADS:-2}
