@@ -302,7 +302,7 @@ notes = [
     "token's user look-up on authenticated endpoints other than POST /orders, whose transaction checks the user "
     "itself (since commit 'Orders check the customer inside their transaction'; pgbench's order.sql runs that "
     "check too), and, before commit f666b9b, the pool's `SELECT 1` on every connection checkout.",
-    f"- `ANALYZE` before every PostgreSQL run, standing in for autovacuum (here `autovacuum = "
+    f"- `ANALYZE` before every round of PostgreSQL runs, standing in for autovacuum (here `autovacuum = "
     f"{meta.get('pg_autovacuum', '?')}`): without fresh statistics the server's long-lived sessions kept the "
     "plans they made while `orders` was empty, a sequential scan of `orders` in every order line's foreign-key "
     "check, and orders slowed as the table grew (runs before commit 'bench: ANALYZE before every PostgreSQL run').",
@@ -320,7 +320,7 @@ if capped:
         f"- PostgreSQL allows {meta.get('pg_max_connections')} connections here and is shared, so pgbench takes at most "
         f"{meta.get('pgbench_max_clients')} clients and leaves 30 connections free: "
         + ", ".join(f"the {c}-client rows ran {n} clients" for c, n in capped)
-        + ". The server itself holds a pool of 16 connections at any load."
+        + f". The server holds {meta.get('server_db_connections', 'its default')} connections at any load."
     )
 notes.append(
     "- others' CPU: the largest share of the machine's CPU that processes other than the load tool, the server and "

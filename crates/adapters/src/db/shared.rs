@@ -176,16 +176,32 @@ impl SharedConnections {
         else {
             return;
         };
-        let opened = match tokio::time::timeout(timeout, open(&config, read_timeout)).await {
+        // Should this task be dropped half-way (its runtime shutting down),
+        // the slot must not stay `Connecting` for ever.
+        let mut attempt = Attempt { set, index, outcome: None };
+        attempt.outcome = Some(match tokio::time::timeout(timeout, open(&config, read_timeout)).await {
             Ok(Ok(conn)) => Slot::Open(Arc::new(conn)),
             Ok(Err(e)) => {
                 tracing::debug!(error = %e, "opening a shared read connection failed");
                 Slot::Empty { retry_after: Some(Instant::now() + RECONNECT_BACKOFF) }
             }
             Err(_) => Slot::Empty { retry_after: Some(Instant::now() + RECONNECT_BACKOFF) },
-        };
-        if let Some(set) = set.upgrade() {
-            *lock(&set.slots[index]) = opened;
+        });
+    }
+}
+
+/// A connection attempt for one slot: puts its outcome into the slot when
+/// dropped, or empties the slot if it never got one.
+struct Attempt {
+    set: Weak<SharedConnections>,
+    index: usize,
+    outcome: Option<Slot>,
+}
+
+impl Drop for Attempt {
+    fn drop(&mut self) {
+        if let Some(set) = self.set.upgrade() {
+            *lock(&set.slots[self.index]) = self.outcome.take().unwrap_or(Slot::Empty { retry_after: None });
         }
     }
 }
@@ -277,6 +293,25 @@ mod tests {
     #[test]
     fn a_shard_sets_aside_a_few_shared_connections_within_its_size() {
         assert_eq!([1, 2, 3, 4, 5, 8, 16].map(crate::db::postgres::shared_share), [0, 0, 1, 1, 2, 2, 2]);
+    }
+
+    #[test]
+    fn an_attempt_cut_short_by_its_runtime_leaves_the_slot_free() {
+        // A server that accepts and then never answers the start-up.
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("postgres://nobody@127.0.0.1:{}/none", silent.local_addr().unwrap().port());
+        let config = parse_url(&url, Duration::from_secs(30)).unwrap();
+        let set = SharedConnections::new(Arc::new(config), 1, Duration::from_secs(30));
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async {
+            assert!(set.acquire().is_none());
+            tokio::task::yield_now().await; // the attempt starts, and hangs
+        });
+        assert!(matches!(*lock(&set.slots[0]), Slot::Connecting));
+
+        drop(runtime);
+
+        assert!(matches!(*lock(&set.slots[0]), Slot::Empty { retry_after: None }), "the next read may try again");
     }
 
     #[tokio::test]
