@@ -337,6 +337,10 @@ lines += notes
 
 text = "\n".join(lines) + "\n"
 print(text)
+# The ledger of what each change bought, kept by hand beside this script.
+ledger = os.path.join(os.path.dirname(os.path.abspath(__file__)), "changes.md")
+if os.path.exists(ledger):
+    text += "\n" + open(ledger).read()
 with open(results_path, "w") as f:
     f.write(
         "# Zonmart benchmark results\n\n"
