@@ -165,21 +165,30 @@ impl SharedConnections {
             let Ok(runtime) = tokio::runtime::Handle::try_current() else { return None };
             *slot = Slot::Connecting;
             drop(slot);
-            runtime.spawn(Self::connect(Arc::downgrade(self), index));
+            runtime.spawn(Attempt { set: Arc::downgrade(self), index, outcome: None }.run());
         }
         None
     }
+}
 
-    async fn connect(set: Weak<Self>, index: usize) {
+/// A connection attempt for one slot: puts its outcome into the slot when
+/// dropped, or empties the slot if it never got one (its task dropped
+/// half-way, or never run, as its runtime shut down), so that the slot never
+/// stays `Connecting` for ever.
+struct Attempt {
+    set: Weak<SharedConnections>,
+    index: usize,
+    outcome: Option<Slot>,
+}
+
+impl Attempt {
+    async fn run(mut self) {
         let Some((config, timeout, read_timeout)) =
-            set.upgrade().map(|set| (Arc::clone(&set.config), set.connect_timeout, set.read_timeout))
+            self.set.upgrade().map(|set| (Arc::clone(&set.config), set.connect_timeout, set.read_timeout))
         else {
             return;
         };
-        // Should this task be dropped half-way (its runtime shutting down),
-        // the slot must not stay `Connecting` for ever.
-        let mut attempt = Attempt { set, index, outcome: None };
-        attempt.outcome = Some(match tokio::time::timeout(timeout, open(&config, read_timeout)).await {
+        self.outcome = Some(match tokio::time::timeout(timeout, open(&config, read_timeout)).await {
             Ok(Ok(conn)) => Slot::Open(Arc::new(conn)),
             Ok(Err(e)) => {
                 tracing::debug!(error = %e, "opening a shared read connection failed");
@@ -188,14 +197,6 @@ impl SharedConnections {
             Err(_) => Slot::Empty { retry_after: Some(Instant::now() + RECONNECT_BACKOFF) },
         });
     }
-}
-
-/// A connection attempt for one slot: puts its outcome into the slot when
-/// dropped, or empties the slot if it never got one.
-struct Attempt {
-    set: Weak<SharedConnections>,
-    index: usize,
-    outcome: Option<Slot>,
 }
 
 impl Drop for Attempt {
