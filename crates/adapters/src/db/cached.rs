@@ -62,14 +62,13 @@ impl<Q: Query> Query for Cached<Q> {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
 
     use diesel::prelude::*;
     use diesel::sql_types::{BigInt, Text};
     use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
     use super::CacheStatement;
-    use crate::db::postgres::{establish, parse_url};
+    use crate::db::postgres::{establish, test_config};
 
     diesel::table! {
         cache_probe (id) {
@@ -87,14 +86,9 @@ mod tests {
     }
 
     /// A session of the test database with a temporary table of one row, or
-    /// `None` (outside CI) without `ZONMART_TEST_DATABASE_URL`.
+    /// `None` (see [`test_config`]).
     async fn session() -> Option<AsyncPgConnection> {
-        let Ok(url) = std::env::var("ZONMART_TEST_DATABASE_URL") else {
-            assert!(std::env::var("CI").as_deref() != Ok("true"), "CI must run the PostgreSQL tests");
-            eprintln!("skipping a PostgreSQL test: set ZONMART_TEST_DATABASE_URL to run it");
-            return None;
-        };
-        let mut conn = establish(&parse_url(&url, Duration::from_secs(3)).unwrap()).await.unwrap();
+        let mut conn = establish(&test_config()?).await.unwrap();
         diesel::sql_query("CREATE TEMP TABLE cache_probe (id int PRIMARY KEY, n bigint NOT NULL)")
             .execute(&mut conn)
             .await

@@ -116,7 +116,6 @@ impl Drop for Session {
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
-    use std::time::Duration;
 
     use diesel::sql_types::{BigInt, Text};
     use diesel::IntoSql;
@@ -124,19 +123,14 @@ mod tests {
     use futures_util::{FutureExt, TryFutureExt};
 
     use super::*;
-    use crate::db::postgres::{build_pool, parse_url, PgPool};
+    use crate::db::postgres::{build_pool, test_config, PgPool};
     use crate::db::CacheStatement;
     use crate::db::PoolOptions;
 
-    /// A pool of one connection to the test database, or `None` (outside
-    /// CI) without `ZONMART_TEST_DATABASE_URL`.
+    /// A pool of one connection to the test database, or `None` (see
+    /// [`test_config`]).
     fn one_connection() -> Option<PgPool> {
-        let Ok(url) = std::env::var("ZONMART_TEST_DATABASE_URL") else {
-            assert!(std::env::var("CI").as_deref() != Ok("true"), "CI must run the PostgreSQL tests");
-            eprintln!("skipping a PostgreSQL test: set ZONMART_TEST_DATABASE_URL to run it");
-            return None;
-        };
-        let config = Arc::new(parse_url(&url, Duration::from_secs(3)).unwrap());
+        let config = Arc::new(test_config()?);
         Some(build_pool(config, PoolOptions { max_size: Some(1), ..PoolOptions::default() }).unwrap())
     }
 

@@ -238,19 +238,26 @@ fn run_migrations(conn: AsyncPgConnection) -> Result<(), DbError> {
     applied
 }
 
+/// The unit tests' PostgreSQL: the configuration of the database named by
+/// `ZONMART_TEST_DATABASE_URL`, or `None` (with a notice) without it,
+/// except under `CI=true`, where a missing database fails the test.
+#[cfg(test)]
+pub(crate) fn test_config() -> Option<Config> {
+    let Ok(url) = std::env::var("ZONMART_TEST_DATABASE_URL") else {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI must run the PostgreSQL tests");
+        eprintln!("skipping a PostgreSQL test: set ZONMART_TEST_DATABASE_URL to run it");
+        return None;
+    };
+    Some(parse_url(&url, Duration::from_secs(3)).expect("ZONMART_TEST_DATABASE_URL is a PostgreSQL URL"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// A pool over the test database, or `None` (outside CI) without
-    /// `ZONMART_TEST_DATABASE_URL`.
+    /// A pool over the test database, or `None` (see [`test_config`]).
     fn pool(options: PoolOptions) -> Option<PgPool> {
-        let Ok(url) = std::env::var("ZONMART_TEST_DATABASE_URL") else {
-            assert!(std::env::var("CI").as_deref() != Ok("true"), "CI must run the PostgreSQL tests");
-            eprintln!("skipping a PostgreSQL test: set ZONMART_TEST_DATABASE_URL to run it");
-            return None;
-        };
-        Some(build_pool(Arc::new(parse_url(&url, Duration::from_secs(3)).unwrap()), options).unwrap())
+        Some(build_pool(Arc::new(test_config()?), options).unwrap())
     }
 
     /// On a thread of its own (a runtime of its own, as an actix-web worker

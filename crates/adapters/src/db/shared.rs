@@ -245,19 +245,8 @@ mod tests {
     use diesel_async::RunQueryDsl;
 
     use super::*;
-    use crate::db::postgres::{establish, parse_url};
+    use crate::db::postgres::{establish, parse_url, test_config};
     use crate::db::{with_read_conn, Database, PoolOptions};
-
-    /// The test database's driver configuration, or `None` (outside CI)
-    /// without `ZONMART_TEST_DATABASE_URL`.
-    fn test_config() -> Option<Config> {
-        let Ok(url) = std::env::var("ZONMART_TEST_DATABASE_URL") else {
-            assert!(std::env::var("CI").as_deref() != Ok("true"), "CI must run the PostgreSQL tests");
-            eprintln!("skipping a PostgreSQL test: set ZONMART_TEST_DATABASE_URL to run it");
-            return None;
-        };
-        Some(parse_url(&url, Duration::from_secs(3)).unwrap())
-    }
 
     const PID: &str = "pg_backend_pid()";
 
