@@ -24,6 +24,9 @@ struct Claims {
     /// Unix seconds.
     iat: i64,
     jti: String,
+    /// The user's session generation at issue (`AccessClaims::session_generation`).
+    #[serde(default)]
+    gen: i64,
 }
 
 /// Signs and checks access tokens with one shared secret.
@@ -69,6 +72,7 @@ impl TokenIssuer for JwtIssuer {
             exp: claims.expires_at.timestamp(),
             iat: claims.issued_at.timestamp(),
             jti: claims.token_id.to_string(),
+            gen: claims.session_generation,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| TokenError::Signing(e.to_string()))
@@ -88,6 +92,7 @@ impl TokenIssuer for JwtIssuer {
             issued_at: DateTime::from_timestamp(claims.iat, 0).ok_or(TokenError::Invalid)?,
             expires_at: DateTime::from_timestamp(claims.exp, 0).ok_or(TokenError::Invalid)?,
             token_id: Ulid::from_string(&claims.jti).map_err(|_| TokenError::Invalid)?,
+            session_generation: claims.gen,
         };
         // `exp` is the first instant at which the token is no longer good.
         if now >= access.expires_at {

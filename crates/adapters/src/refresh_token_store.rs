@@ -42,6 +42,7 @@ struct TokenRow {
     expires_at: NaiveDateTime,
     used_at: Option<NaiveDateTime>,
     revoked_at: Option<NaiveDateTime>,
+    session_generation: i64,
 }
 
 #[derive(Debug, Insertable)]
@@ -51,6 +52,7 @@ struct NewTokenRow {
     family_id: String,
     user_id: String,
     secret_hash: String,
+    session_generation: i64,
     created_at: NaiveDateTime,
     expires_at: NaiveDateTime,
 }
@@ -71,6 +73,7 @@ impl RefreshTokenStore for SqlRefreshTokenStore {
             family_id: token.family_id.to_string(),
             user_id: token.user_id.to_string(),
             secret_hash: sha256_hex(secret.as_bytes()),
+            session_generation: token.session_generation,
             created_at: token.created_at.naive_utc(),
             expires_at: token.expires_at.naive_utc(),
         };
@@ -169,6 +172,7 @@ impl TryFrom<TokenRow> for RefreshToken {
             id: parse_ulid(&row.id).map_err(|_| corrupt("id"))?,
             family_id: parse_ulid(&row.family_id).map_err(|_| corrupt("family_id"))?,
             user_id: UserId::parse(&row.user_id).map_err(|_| corrupt("user_id"))?,
+            session_generation: row.session_generation,
             created_at: row.created_at.and_utc(),
             expires_at: row.expires_at.and_utc(),
         })

@@ -19,6 +19,8 @@ diesel::table! {
         updated_at -> Timestamp,
         /// Set when the user was deleted; such rows are invisible to the repository.
         deleted_at -> Nullable<Timestamp>,
+        /// `User::session_generation`: tokens of older generations are dead.
+        session_generation -> BigInt,
     }
 }
 
@@ -34,6 +36,8 @@ diesel::table! {
         expires_at -> Timestamp,
         used_at -> Nullable<Timestamp>,
         revoked_at -> Nullable<Timestamp>,
+        /// The user's session generation when the token was issued.
+        session_generation -> BigInt,
     }
 }
 

@@ -43,6 +43,7 @@ impl Fixture {
             id: Ulid::generate(),
             family_id: family,
             user_id: self.user_id,
+            session_generation: 3,
             created_at: self.now,
             expires_at: self.now + ttl,
         };

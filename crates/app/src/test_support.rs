@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::TimeZone;
 use ulid::Ulid;
-use zonmart_domain::{Actor, Email, NewUser, Password, PasswordHash, Role, Timestamp, User, UserId, Username};
+use zonmart_domain::{Actor, Email, NewUser, Password, PasswordHash, Role, Session, Timestamp, User, UserId, Username};
 use zonmart_ports::{MockClock, MockIdGenerator, MockPasswordHasher};
 
 pub fn t0() -> Timestamp {
@@ -31,6 +31,11 @@ pub fn stored_user(n: u64, role: Role) -> User {
     new_user(&format!("user{n}")).into_user(user_id(n), role, PasswordHash::new("hash:correct horse".into()), t0())
 }
 
+/// The session of user `n`'s tokens, at its first generation.
+pub fn session(n: u64) -> Session {
+    Session { user_id: user_id(n), generation: 0 }
+}
+
 pub fn customer(n: u64) -> Actor {
     Actor { user_id: user_id(n), role: Role::Customer }
 }
@@ -52,11 +57,15 @@ pub fn ids_from(n: u64) -> Arc<MockIdGenerator> {
     Arc::new(ids)
 }
 
-/// A transparent "hasher": `hash:<password>`, verified by comparison.
+/// A transparent "hasher": `hash:<password>`, verified by comparison;
+/// `old:<password>` is a hash of an outdated cost or scheme.
 pub fn fake_hasher() -> MockPasswordHasher {
     let mut hasher = MockPasswordHasher::new();
     hasher.expect_hash().returning(|p| Ok(PasswordHash::new(format!("hash:{}", p.expose()))));
-    hasher.expect_verify().returning(|candidate, hash| Ok(hash.as_str() == format!("hash:{candidate}")));
+    hasher.expect_verify().returning(|candidate, hash| {
+        Ok(hash.as_str() == format!("hash:{candidate}") || hash.as_str() == format!("old:{candidate}"))
+    });
+    hasher.expect_needs_rehash().returning(|hash| !hash.as_str().starts_with("hash:"));
     hasher.expect_dummy_hash().returning(|| PasswordHash::new("hash:\u{0}dummy".into()));
     hasher
 }

@@ -51,6 +51,16 @@ pub struct Actor {
     pub role: Role,
 }
 
+/// Whom a verified access token names before the user is looked up: the
+/// user, and the session generation the token was issued in
+/// (`User::session_generation`). It is good only while that generation is
+/// the user's current one, which whoever acts on it must check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Session {
+    pub user_id: UserId,
+    pub generation: i64,
+}
+
 impl Actor {
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin

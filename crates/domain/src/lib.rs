@@ -18,7 +18,7 @@ pub mod user;
 pub mod validation;
 pub mod version;
 
-pub use actor::{Actor, Role};
+pub use actor::{Actor, Role, Session};
 pub use cart::{Cart, CartError, CartLine, PricedCart, PricedLine, Quantity};
 pub use idempotency::IdempotencyKey;
 pub use ids::{CartId, InvalidId, OrderId, ProductId, UserId};

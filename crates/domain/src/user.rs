@@ -169,6 +169,12 @@ pub struct User {
     pub role: Role,
     pub disabled: bool,
     pub password_hash: PasswordHash,
+    /// Which of the user's sessions are alive: every access and refresh
+    /// token carries the generation it was issued in, and only tokens of the
+    /// current one are accepted. A password change and a disable move it on
+    /// ([`User::apply`]), which ends every session at once; re-enabling does
+    /// not move it back.
+    pub session_generation: i64,
     pub version: Version,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -197,6 +203,7 @@ impl NewUser {
             role,
             disabled: false,
             password_hash,
+            session_generation: 0,
             version: Version::INITIAL,
             created_at: now,
             updated_at: now,
@@ -227,9 +234,18 @@ impl UserChanges {
 }
 
 impl User {
+    /// Whether a change ends every session of this user (API.md): a new
+    /// password (its hash) or a disable does.
+    pub fn ends_sessions(&self, changes: &UserChanges, new_hash: Option<&PasswordHash>) -> bool {
+        new_hash.is_some() || (changes.disabled == Some(true) && !self.disabled)
+    }
+}
+
+impl User {
     /// The user after `changes` (the password already hashed by the caller),
     /// one version later.
     pub fn apply(&self, changes: UserChanges, new_hash: Option<PasswordHash>, now: Timestamp) -> User {
+        let session_generation = self.session_generation + i64::from(self.ends_sessions(&changes, new_hash.as_ref()));
         User {
             id: self.id,
             username: changes.username.unwrap_or_else(|| self.username.clone()),
@@ -239,6 +255,7 @@ impl User {
             role: changes.role.unwrap_or(self.role),
             disabled: changes.disabled.unwrap_or(self.disabled),
             password_hash: new_hash.unwrap_or_else(|| self.password_hash.clone()),
+            session_generation,
             version: self.version.next(),
             created_at: self.created_at,
             updated_at: now,
@@ -333,6 +350,24 @@ mod tests {
         assert_eq!(changed.email, user.email, "absent fields stay");
         assert_eq!(changed.updated_at, later);
         assert_eq!(changed.created_at, user.created_at);
+    }
+
+    #[test]
+    fn a_password_change_or_a_disable_ends_every_session_and_re_enabling_does_not_revive_them() {
+        let user = sample_user();
+        let now = user.created_at;
+        let renamed = user.apply(UserChanges { full_name: Some(None), ..Default::default() }, None, now);
+        assert_eq!(renamed.session_generation, user.session_generation, "a plain edit keeps sessions");
+        let new_password =
+            UserChanges { password: Some(Password::parse("another secret").unwrap()), ..Default::default() };
+        let changed = user.apply(new_password, Some(PasswordHash::new("h2".into())), now);
+        assert_eq!(changed.session_generation, user.session_generation + 1);
+        let disabled = user.apply(UserChanges { disabled: Some(true), ..Default::default() }, None, now);
+        assert_eq!(disabled.session_generation, user.session_generation + 1);
+        let enabled = disabled.apply(UserChanges { disabled: Some(false), ..Default::default() }, None, now);
+        assert_eq!(enabled.session_generation, disabled.session_generation, "re-enabling revives nothing");
+        let again = disabled.apply(UserChanges { disabled: Some(true), ..Default::default() }, None, now);
+        assert_eq!(again.session_generation, disabled.session_generation, "already disabled");
     }
 
     #[test]

@@ -22,6 +22,9 @@ pub enum OrderSource {
 pub struct PlaceOrder {
     pub id: OrderId,
     pub user_id: UserId,
+    /// The session generation of the caller's token: the customer check
+    /// refuses the order unless it is the user's current one.
+    pub session_generation: i64,
     pub source: OrderSource,
     pub now: Timestamp,
 }
@@ -41,7 +44,8 @@ pub enum PlaceOrderError {
     /// `OrderSource::Cart` with an empty (or absent) cart.
     #[error("the cart is empty")]
     EmptyCart,
-    /// No user has the order's `user_id`, or that user is disabled.
+    /// No user has the order's `user_id`, that user is disabled, or the
+    /// caller's session of that user was ended (`session_generation`).
     #[error("no enabled user is the customer")]
     UnknownCustomer,
     #[error(transparent)]

@@ -15,6 +15,9 @@ pub struct RefreshToken {
     /// Every token rotated from one login shares its family.
     pub family_id: Ulid,
     pub user_id: UserId,
+    /// The user's session generation when it was issued; a token of an
+    /// older one is refused (`User::session_generation`).
+    pub session_generation: i64,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
 }

@@ -11,6 +11,9 @@ pub struct AccessClaims {
     pub role: Role,
     pub issued_at: Timestamp,
     pub expires_at: Timestamp,
+    /// The user's session generation when it was issued
+    /// (`User::session_generation`); a token of an older one is dead.
+    pub session_generation: i64,
     /// Unique per token (`jti`).
     pub token_id: Ulid,
 }

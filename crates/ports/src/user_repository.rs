@@ -1,7 +1,7 @@
 //! Where users are kept.
 
 use async_trait::async_trait;
-use zonmart_domain::{Page, PageRequest, Role, Timestamp, User, UserId, Version};
+use zonmart_domain::{Page, PageRequest, PasswordHash, Role, Timestamp, User, UserId, Version};
 
 use crate::RepoError;
 
@@ -34,6 +34,16 @@ pub trait UserRepository: Send + Sync {
     /// is still at `expected`, in one statement. Otherwise `VersionConflict`
     /// with the current version, or `NotFound`.
     async fn update(&self, user: &User, expected: Version) -> Result<(), RepoError>;
+
+    /// Replaces the password hash of a user while it is still `current`,
+    /// changing nothing else (not the version: the password is the same,
+    /// only its hash is renewed). A hash changed meanwhile is left alone.
+    async fn replace_password_hash(
+        &self,
+        id: UserId,
+        current: &PasswordHash,
+        replacement: &PasswordHash,
+    ) -> Result<(), RepoError>;
 
     /// Marks the user deleted at `at` (the row stays for the shop's records),
     /// only while it is at `expected` when one is given.

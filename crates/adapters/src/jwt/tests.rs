@@ -17,6 +17,7 @@ fn claims() -> AccessClaims {
         issued_at: issued_at(),
         expires_at: issued_at() + Duration::minutes(15),
         token_id: Ulid::from_parts(1_700_000_000_001, 7),
+        session_generation: 4,
     }
 }
 
@@ -100,6 +101,7 @@ fn a_genuine_hs512_token_with_the_same_secret_is_invalid() {
         exp: (issued_at() + Duration::minutes(15)).timestamp(),
         iat: issued_at().timestamp(),
         jti: claims().token_id.to_string(),
+        gen: 0,
     };
     let token =
         jsonwebtoken::encode(&Header::new(Algorithm::HS512), &claims, &EncodingKey::from_secret(SECRET)).unwrap();

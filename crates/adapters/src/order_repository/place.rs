@@ -79,12 +79,16 @@ macro_rules! why_not_taken {
     };
 }
 
-/// The customer check: `customer_is_enabled!(user id)` is a query for the
-/// user's `disabled` flag, `None` when there is no such user or it was
-/// deleted.
+/// The customer check: `customer_is_enabled!(user id, session generation)`
+/// is a query for the user's `disabled` flag, `None` when there is no such
+/// user, it was deleted, or the caller's session of it was ended.
 macro_rules! customer_is_enabled {
-    ($user_id:expr) => {
-        users::table.find($user_id).filter(users::deleted_at.is_null()).select(users::disabled)
+    ($user_id:expr, $session_generation:expr) => {
+        users::table
+            .find($user_id)
+            .filter(users::deleted_at.is_null())
+            .filter(users::session_generation.eq($session_generation))
+            .select(users::disabled)
     };
 }
 
@@ -107,7 +111,8 @@ pub(super) async fn place(db: &Database, request: &PlaceOrder) -> Result<Order, 
     in_write_transaction!(db, |conn| {
         let now = request.now.naive_utc();
         let customer = request.user_id.to_string();
-        let disabled = customer_is_enabled!(&customer).first::<bool>(conn).await.optional()?;
+        let disabled =
+            customer_is_enabled!(&customer, request.session_generation).first::<bool>(conn).await.optional()?;
         check_customer(disabled).map_err(Rollback::Refused)?;
         let items = match &request.source {
             OrderSource::Items(items) => items.clone(),
@@ -211,7 +216,10 @@ async fn pipelined_attempt(
 
     let mut flight = vec![
         diesel::sql_query("BEGIN").cached().execute(&mut c).map_ok(|_| Opening::Begun).boxed(),
-        customer_is_enabled!(&customer).first::<bool>(&mut c).map(|r| r.optional().map(Opening::Customer)).boxed(),
+        customer_is_enabled!(&customer, request.session_generation)
+            .first::<bool>(&mut c)
+            .map(|r| r.optional().map(Opening::Customer))
+            .boxed(),
     ];
     for (_, id, quantity) in &lines {
         flight.push(
@@ -335,6 +343,7 @@ mod tests {
         let request = PlaceOrder {
             id: OrderId::from_ulid(Ulid::from_parts(9, 9)),
             user_id: UserId::from_ulid(Ulid::from_parts(1, 1)),
+            session_generation: 0,
             source: OrderSource::Items(items.clone()),
             now: Utc::now(),
         };

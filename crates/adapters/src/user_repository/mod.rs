@@ -10,7 +10,7 @@ mod rows;
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use zonmart_domain::{Page, PageRequest, Timestamp, User, UserId, Version};
+use zonmart_domain::{Page, PageRequest, PasswordHash, Timestamp, User, UserId, Version};
 use zonmart_ports::{RepoError, UserFilter, UserRepository};
 
 use self::rows::{to_naive, NewUserRow, UserChangeset, UserRow};
@@ -118,6 +118,24 @@ impl UserRepository for SqlUserRepository {
             Ok(Err(Unwritten::from_current(current)))
         })?;
         settle(outcome)
+    }
+
+    async fn replace_password_hash(
+        &self,
+        id: UserId,
+        current: &PasswordHash,
+        replacement: &PasswordHash,
+    ) -> Result<(), RepoError> {
+        let id = id.to_string();
+        let (current, replacement) = (current.as_str().to_owned(), replacement.as_str().to_owned());
+        with_conn!(self.db, |conn| {
+            diesel::update(live().filter(users::id.eq(&id)).filter(users::password_hash.eq(&current)))
+                .set(users::password_hash.eq(&replacement))
+                .cached()
+                .execute(conn)
+                .await
+                .map(|_| ())
+        })
     }
 
     async fn delete(&self, id: UserId, expected: Option<Version>, at: Timestamp) -> Result<(), RepoError> {

@@ -96,6 +96,7 @@ impl Users {
             role,
             disabled: false,
             password_hash: PasswordHash::new(format!("$2b$04$hash-of-{username}")),
+            session_generation: 0,
             version: Version::INITIAL,
             created_at: now,
             updated_at: now,

@@ -56,7 +56,7 @@ impl Shop {
     /// so ids keep the order in which orders were placed.
     pub async fn place_for(&self, user_id: UserId, source: OrderSource) -> Result<Order, PlaceOrderError> {
         let id = OrderId::from_ulid(self.ids.generate());
-        self.orders.place(&PlaceOrder { id, user_id, source, now: SystemClock.now() }).await
+        self.orders.place(&PlaceOrder { id, user_id, session_generation: 0, source, now: SystemClock.now() }).await
     }
 
     pub async fn reread(&self, product: &Product) -> Product {

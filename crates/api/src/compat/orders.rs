@@ -13,7 +13,7 @@ use super::dto::SeedAddToCart;
 use super::UNVERSIONED_RETRIES;
 use crate::dto::cart::CartBody;
 use crate::dto::orders::OrderBody;
-use crate::extract::{parse_id, ApiJson, ApiQuery, Authenticated};
+use crate::extract::{parse_id, ApiJson, ApiQuery, Authenticated, TokenHolder};
 use crate::problem::{ApiError, ProblemDetails};
 use crate::routes::method_not_allowed;
 use crate::state::AppState;
@@ -114,13 +114,14 @@ pub struct SeedOrderQuery {
 pub async fn place_order(
     state: web::Data<AppState>,
     caller: Authenticated,
+    token: TokenHolder,
     query: ApiQuery<SeedOrderQuery>,
 ) -> Result<HttpResponse, ApiError> {
     must_be_caller(&caller.0, &query.user_id)?;
     let product_id: ProductId = parse_id(&query.product_id, "product_id")?;
     let quantity = Quantity::new(query.quantity).map_err(|e| ApiError::invalid("quantity", e.to_string()))?;
     let items = OrderItems::new(vec![OrderItem { product_id, quantity }])?;
-    let order = state.orders.place(caller.0.user_id, OrderRequest::Items(items)).await?;
+    let order = state.orders.place(token.session, OrderRequest::Items(items)).await?;
     Ok(HttpResponse::Ok().json(OrderBody::from(&order)))
 }
 

@@ -8,7 +8,7 @@ use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use zonmart_app::AppError;
-use zonmart_domain::{Actor, UserId};
+use zonmart_domain::{Actor, Session};
 
 use crate::problem::ApiError;
 use crate::state::AppState;
@@ -50,7 +50,7 @@ impl FromRequest for Authenticated {
 /// look-up's round trip. Everything else takes [`Authenticated`].
 #[derive(Debug, Clone)]
 pub struct TokenHolder {
-    pub user_id: UserId,
+    pub session: Session,
     token: String,
 }
 
@@ -70,9 +70,9 @@ impl FromRequest for TokenHolder {
         std::future::ready((|| {
             let token = bearer_token(req).ok_or(ApiError::App(AppError::Unauthorized))?.to_owned();
             let state = req.app_data::<web::Data<AppState>>().ok_or_else(app_state_missing)?;
-            let user_id = state.auth.verify_token(&token)?;
-            req.extensions_mut().insert(Caller(user_id));
-            Ok(TokenHolder { user_id, token })
+            let session = state.auth.verify_token(&token)?;
+            req.extensions_mut().insert(Caller(session.user_id));
+            Ok(TokenHolder { session, token })
         })())
     }
 }

@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::Value;
 use zonmart_app::{Begin, OrderRequest};
-use zonmart_domain::{Actor, IdempotencyKey, OrderId, UserId, ValidationErrors};
+use zonmart_domain::{Actor, IdempotencyKey, OrderId, Session, UserId, ValidationErrors};
 use zonmart_ports::StoredResponse;
 
 use crate::dto::orders::{OrderBody, OrderListQuery, PlaceOrderRequest, UpdateOrderRequest};
@@ -58,13 +58,13 @@ pub async fn place_order(
     let Some(key) = key else {
         // The order's transaction checks that the caller's user exists and
         // is enabled (`OrderService::place`): no look-up round trip first.
-        return place(&state, caller.user_id, request).await.map(|(response, _)| response);
+        return place(&state, caller.session, request).await.map(|(response, _)| response);
     };
     // A replay must not answer a user disabled since: the full check first.
     let actor = caller.authenticate(&state).await?;
     match state.idempotency.begin(&actor, &key, &fingerprint).await? {
         Begin::Replay(stored) => Ok(idempotency::replay(&stored, ORDERS)),
-        Begin::Proceed => match place(&state, actor.user_id, request).await {
+        Begin::Proceed => match place(&state, caller.session, request).await {
             Ok((response, stored)) => {
                 remember(&state, &actor, &key, &stored).await;
                 Ok(response)
@@ -81,7 +81,7 @@ pub async fn place_order(
 
 async fn place(
     state: &AppState,
-    customer: UserId,
+    customer: Session,
     request: OrderRequest,
 ) -> Result<(HttpResponse, StoredResponse), ApiError> {
     let order = state.orders.place(customer, request).await?;

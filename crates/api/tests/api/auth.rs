@@ -166,6 +166,7 @@ async fn tampered_unsigned_and_foreign_tokens_are_401() {
         role: zonmart_domain::Role::Admin,
         issued_at: now,
         expires_at: now + chrono::Duration::minutes(15),
+        session_generation: 0,
         token_id: ulid::Ulid::generate(),
     };
     let forged = zonmart_ports::TokenIssuer::issue(&foreign, &claims).unwrap();
@@ -183,6 +184,7 @@ async fn an_expired_token_is_401() {
         role: zonmart_domain::Role::Admin,
         issued_at: long_ago,
         expires_at: long_ago + chrono::Duration::minutes(15),
+        session_generation: 0,
         token_id: ulid::Ulid::generate(),
     };
     let expired = zonmart_ports::TokenIssuer::issue(&issuer, &claims).unwrap();

@@ -11,6 +11,7 @@ mod orders;
 mod outage;
 mod products;
 mod proxy;
+mod sessions;
 mod shutdown;
 mod users;
 mod versions;

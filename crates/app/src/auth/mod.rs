@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use ulid::Ulid;
-use zonmart_domain::{Actor, NewUser, Password, Role, User, UserId, Username};
+use zonmart_domain::{Actor, NewUser, Password, Role, Session, User, UserId, Username};
 use zonmart_ports::{
     AccessClaims, Clock, Consumed, IdGenerator, PasswordHasher, RefreshToken, RefreshTokenStore, SecretGenerator,
     TokenIssuer, UserRepository,
@@ -65,18 +65,44 @@ impl AuthService {
 
     /// Checks a username (or e-mail) and password. An unknown user, a wrong
     /// password and a disabled user all answer the same `Unauthorized`, after
-    /// the same bcrypt work, so neither the answer nor its timing tells which.
+    /// the same bcrypt work (the hasher pads a hash of a cheaper cost), so
+    /// neither the answer nor its timing tells which. A hash of another cost
+    /// or an older scheme is replaced on a successful login.
     pub async fn login(&self, login: &str, password: &str) -> Result<LoginTokens, AppError> {
-        let user = self.users.find_by_login(login).await?;
+        // A login holding U+0000 names nobody (and the database could not
+        // even compare it): the same answer, after the same work.
+        let user = if login.contains('\0') { None } else { self.users.find_by_login(login).await? };
         let hash = match &user {
             Some(user) => user.password_hash.clone(),
             None => self.hasher.dummy_hash(),
         };
         let password_ok = self.hasher.verify(password, &hash).await?;
         match user {
-            // A login starts a new refresh-token family.
-            Some(user) if password_ok && !user.disabled => self.issue_for(&user, self.ids.generate()).await,
+            Some(user) if password_ok && !user.disabled => {
+                self.rehash_if_outdated(&user, password).await;
+                // A login starts a new refresh-token family.
+                self.issue_for(&user, self.ids.generate()).await
+            }
             _ => Err(AppError::Unauthorized),
+        }
+    }
+
+    /// Stores a hash at the configured cost and scheme for a user whose
+    /// stored one is not. Best effort: the login succeeds either way.
+    async fn rehash_if_outdated(&self, user: &User, password: &str) {
+        if !self.hasher.needs_rehash(&user.password_hash) {
+            return;
+        }
+        let Ok(password) = Password::parse(password) else { return };
+        let outcome = match self.hasher.hash(&password).await {
+            Ok(hash) => {
+                self.users.replace_password_hash(user.id, &user.password_hash, &hash).await.map_err(|e| e.to_string())
+            }
+            Err(e) => Err(e.to_string()),
+        };
+        match outcome {
+            Ok(()) => tracing::info!(user_id = %user.id, "password hash upgraded to the configured cost"),
+            Err(e) => tracing::warn!(user_id = %user.id, error = %e, "could not upgrade a password hash"),
         }
     }
 
@@ -88,6 +114,7 @@ impl AuthService {
             role: user.role,
             issued_at: now,
             expires_at: now + ACCESS_TOKEN_TTL,
+            session_generation: user.session_generation,
             token_id: self.ids.generate(),
         };
         let access_token = self.tokens.issue(&claims)?;
@@ -96,6 +123,7 @@ impl AuthService {
             id: self.ids.generate(),
             family_id,
             user_id: user.id,
+            session_generation: user.session_generation,
             created_at: now,
             expires_at: now + REFRESH_TOKEN_TTL,
         };
@@ -115,7 +143,9 @@ impl AuthService {
         let now = self.clock.now();
         match self.refresh_tokens.consume(secret, now).await? {
             Consumed::Live(token) => match self.users.find(token.user_id).await? {
-                Some(user) if !user.disabled => self.issue_for(&user, token.family_id).await,
+                Some(user) if !user.disabled && user.session_generation == token.session_generation => {
+                    self.issue_for(&user, token.family_id).await
+                }
                 _ => {
                     self.refresh_tokens.revoke_family(token.family_id, now).await?;
                     Err(AppError::Unauthorized)
@@ -143,13 +173,16 @@ impl AuthService {
         Ok(self.refresh_tokens.purge_expired(self.clock.now()).await?)
     }
 
-    /// The actor behind a bearer token. The token must be valid now and its
-    /// user must still exist and be enabled; the role is the user's current
-    /// one, so a demotion takes effect at once.
+    /// The actor behind a bearer token. The token must be valid now, its
+    /// user must still exist and be enabled, and its session must not have
+    /// been ended since (a password change, a disable); the role is the
+    /// user's current one, so a demotion takes effect at once.
     pub async fn authenticate(&self, bearer: &str) -> Result<Actor, AppError> {
         let claims = self.tokens.verify(bearer, self.clock.now())?;
         match self.users.find(claims.user_id).await? {
-            Some(user) if !user.disabled => Ok(Actor { user_id: user.id, role: user.role }),
+            Some(user) if !user.disabled && user.session_generation == claims.session_generation => {
+                Ok(Actor { user_id: user.id, role: user.role })
+            }
             _ => Err(AppError::Unauthorized),
         }
     }
@@ -159,14 +192,15 @@ impl AuthService {
     /// the user exists and is enabled itself, inside its own transaction
     /// (placing an order does, saving the look-up's round trip); anything
     /// else authorizes with [`AuthService::authenticate`].
-    pub fn verify_token(&self, bearer: &str) -> Result<UserId, AppError> {
-        Ok(self.tokens.verify(bearer, self.clock.now())?.user_id)
+    pub fn verify_token(&self, bearer: &str) -> Result<Session, AppError> {
+        let claims = self.tokens.verify(bearer, self.clock.now())?;
+        Ok(Session { user_id: claims.user_id, generation: claims.session_generation })
     }
 
     /// As [`AuthService::verify_token`], for per-request bookkeeping such as
     /// rate limits, never authorization.
     pub fn verified_subject(&self, bearer: &str) -> Option<UserId> {
-        self.verify_token(bearer).ok()
+        self.verify_token(bearer).ok().map(|session| session.user_id)
     }
 
     /// Creates the configured first admin unless a user of that name exists

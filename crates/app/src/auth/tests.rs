@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use mockall::predicate::eq;
-use zonmart_domain::{Password, Role, Username};
+use zonmart_domain::{Password, PasswordHash, Role, User, Username};
 use zonmart_ports::{
     AccessClaims, Consumed, MockRefreshTokenStore, MockSecretGenerator, MockTokenIssuer, MockUserRepository,
     RefreshToken, RepoError, TokenError,
@@ -124,6 +124,7 @@ fn claims_for(n: u64, role: Role) -> AccessClaims {
         role,
         issued_at: t0(),
         expires_at: t0() + Duration::minutes(15),
+        session_generation: 0,
         token_id: ulid::Ulid::from_parts(5, 5),
     }
 }
@@ -160,7 +161,7 @@ async fn verifying_a_token_names_its_user_without_a_look_up() {
     // No expectation on the repository: a look-up would fail the test.
     let service = service(MockUserRepository::new(), tokens);
 
-    assert_eq!(service.verify_token("tok"), Ok(user_id(1)));
+    assert_eq!(service.verify_token("tok"), Ok(session(1)));
     assert_eq!(service.verify_token("old"), Err(AppError::Unauthorized));
 }
 
@@ -179,6 +180,63 @@ async fn a_token_of_a_deleted_or_disabled_user_is_unauthorized() {
 
     assert_eq!(service.authenticate("deleted").await.unwrap_err(), AppError::Unauthorized);
     assert_eq!(service.authenticate("disabled").await.unwrap_err(), AppError::Unauthorized);
+}
+
+#[tokio::test]
+async fn an_access_token_of_an_ended_session_is_unauthorized() {
+    let mut tokens = MockTokenIssuer::new();
+    tokens.expect_verify().returning(|_, _| Ok(claims_for(1, Role::Customer)));
+    let mut repo = MockUserRepository::new();
+    // The password was changed since the token was issued.
+    repo.expect_find().returning(|_| Ok(Some(User { session_generation: 1, ..stored_user(1, Role::Customer) })));
+
+    assert_eq!(service(repo, tokens).authenticate("tok").await.unwrap_err(), AppError::Unauthorized);
+}
+
+#[tokio::test]
+async fn a_login_with_a_hash_of_an_outdated_cost_replaces_it() {
+    let mut repo = MockUserRepository::new();
+    let old = User { password_hash: PasswordHash::new("old:correct horse".into()), ..stored_user(1, Role::Customer) };
+    repo.expect_find_by_login().returning(move |_| Ok(Some(old.clone())));
+    repo.expect_replace_password_hash()
+        .withf(|id, current, replacement| {
+            *id == user_id(1) && current.as_str() == "old:correct horse" && replacement.as_str() == "hash:correct horse"
+        })
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    let mut refresh = MockRefreshTokenStore::new();
+    refresh.expect_insert().returning(|_, _| Ok(()));
+    let service = AuthService::new(AuthPorts {
+        users: Arc::new(repo),
+        hasher: Arc::new(fake_hasher()),
+        tokens: Arc::new(echo_tokens()),
+        refresh_tokens: Arc::new(refresh),
+        secrets: secrets(),
+        clock: clock_at(t0()),
+        ids: ids_from(1),
+    });
+
+    assert!(service.login("user1", "correct horse").await.is_ok());
+}
+
+#[tokio::test]
+async fn a_login_holding_nul_names_nobody_and_is_not_looked_up() {
+    let mut hasher = fake_hasher();
+    hasher.checkpoint();
+    hasher.expect_dummy_hash().returning(|| PasswordHash::new("dummy".into()));
+    hasher.expect_verify().times(1).returning(|_, _| Ok(false));
+    // No expectation on the repository: a look-up would fail the test.
+    let service = AuthService::new(AuthPorts {
+        users: Arc::new(MockUserRepository::new()),
+        hasher: Arc::new(hasher),
+        tokens: Arc::new(echo_tokens()),
+        refresh_tokens: Arc::new(MockRefreshTokenStore::new()),
+        secrets: secrets(),
+        clock: clock_at(t0()),
+        ids: ids_from(1),
+    });
+
+    assert_eq!(service.login("a\0b", "whatever1").await.unwrap_err(), AppError::Unauthorized);
 }
 
 #[tokio::test]
@@ -232,6 +290,7 @@ fn stored_refresh(family: u64) -> RefreshToken {
         id: ulid::Ulid::from_parts(1, 1),
         family_id: ulid::Ulid::from_parts(family, 0),
         user_id: user_id(1),
+        session_generation: 0,
         created_at: t0() - Duration::days(1),
         expires_at: t0() + Duration::days(13),
     }
@@ -262,6 +321,20 @@ async fn a_live_refresh_token_is_rotated_within_its_family() {
 
     assert_eq!(pair.refresh_token, "fresh-secret");
     assert_eq!(pair.access_token, format!("token:{}", user_id(1)));
+}
+
+#[tokio::test]
+async fn a_refresh_token_of_an_ended_session_is_refused_and_its_family_revoked() {
+    let mut store = MockRefreshTokenStore::new();
+    store.expect_consume().returning(|_, _| Ok(Consumed::Live(stored_refresh(42))));
+    store.expect_revoke_family().with(eq(ulid::Ulid::from_parts(42, 0)), eq(t0())).times(1).returning(|_, _| Ok(()));
+    store.expect_insert().times(0);
+    let mut repo = MockUserRepository::new();
+    // Disabled and enabled again since: the old session stays ended.
+    repo.expect_find().returning(|_| Ok(Some(User { session_generation: 1, ..stored_user(1, Role::Customer) })));
+
+    let err = service_with(repo, echo_tokens(), store).refresh("old").await.unwrap_err();
+    assert_eq!(err, AppError::Unauthorized);
 }
 
 #[tokio::test]

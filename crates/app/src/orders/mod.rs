@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use zonmart_domain::{Actor, Order, OrderId, OrderItems, OrderStatus, Page, PageRequest, UserId, Version};
+use zonmart_domain::{Actor, Order, OrderId, OrderItems, OrderStatus, Page, PageRequest, Session, UserId, Version};
 use zonmart_ports::{Clock, IdGenerator, OrderFilter, OrderRepository, OrderSource, PlaceOrder, PlaceOrderError};
 
 use crate::AppError;
@@ -33,15 +33,17 @@ impl OrderService {
     /// Places an order for `customer`. Stock, prices and the cart change in
     /// one transaction or not at all. The customer may come from a token
     /// only verified (`AuthService::verify_token`): the transaction itself
-    /// checks they exist and are enabled, `Unauthorized` otherwise.
-    pub async fn place(&self, customer: UserId, request: OrderRequest) -> Result<Order, AppError> {
+    /// checks they exist, are enabled and that the token's session was not
+    /// ended since, `Unauthorized` otherwise.
+    pub async fn place(&self, customer: Session, request: OrderRequest) -> Result<Order, AppError> {
         let source = match request {
             OrderRequest::Items(items) => OrderSource::Items(items),
             OrderRequest::FromCart => OrderSource::Cart,
         };
         let order = PlaceOrder {
             id: OrderId::from_ulid(self.ids.generate()),
-            user_id: customer,
+            user_id: customer.user_id,
+            session_generation: customer.generation,
             source,
             now: self.clock.now(),
         };

@@ -46,7 +46,7 @@ async fn placing_passes_the_callers_lines_with_a_new_id_and_the_time() {
         .withf(|p| p.user_id == user_id(1) && p.now == t0() && matches!(p.source, OrderSource::Items(_)))
         .times(1)
         .returning(|_| Ok(order_of(1, OrderStatus::Pending)));
-    let order = service(repo).place(user_id(1), OrderRequest::Items(items())).await.unwrap();
+    let order = service(repo).place(session(1), OrderRequest::Items(items())).await.unwrap();
     assert_eq!(order.total_cents, 1000);
 }
 
@@ -57,7 +57,7 @@ async fn placing_from_the_cart_asks_for_the_cart_source() {
         .withf(|p| p.source == OrderSource::Cart)
         .times(1)
         .returning(|_| Ok(order_of(1, OrderStatus::Pending)));
-    assert!(service(repo).place(user_id(1), OrderRequest::FromCart).await.is_ok());
+    assert!(service(repo).place(session(1), OrderRequest::FromCart).await.is_ok());
 }
 
 #[tokio::test]
@@ -76,7 +76,7 @@ async fn stock_and_availability_failures_name_the_products_and_an_unknown_custom
     ] {
         let mut repo = MockOrderRepository::new();
         repo.expect_place().return_const(Err(failure));
-        assert_eq!(service(repo).place(user_id(1), OrderRequest::Items(items())).await.unwrap_err(), expected);
+        assert_eq!(service(repo).place(session(1), OrderRequest::Items(items())).await.unwrap_err(), expected);
     }
 }
 
@@ -87,7 +87,7 @@ async fn an_empty_cart_and_mixed_currencies_are_validation_errors() {
     {
         let mut repo = MockOrderRepository::new();
         repo.expect_place().return_const(Err(failure));
-        let err = service(repo).place(user_id(1), OrderRequest::FromCart).await.unwrap_err();
+        let err = service(repo).place(session(1), OrderRequest::FromCart).await.unwrap_err();
         assert!(matches!(err, AppError::Validation(e) if e.errors()[0].field == field));
     }
 }

@@ -1,0 +1,2 @@
+ALTER TABLE refresh_tokens DROP COLUMN session_generation;
+ALTER TABLE users DROP COLUMN session_generation;
