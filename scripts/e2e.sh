@@ -70,6 +70,9 @@ for who in fuzz-admin fuzz-customer; do
     ST_REPORT_DIR="$WORK/st-$who" "$ROOT/scripts/schemathesis.sh" "$BASE" "$token" || status=1
 done
 
+say "client developers' tools on the live document, and a shop flow through the generated Python client"
+"$ROOT/scripts/client-check.sh" "$BASE" admin "$ADMIN_PASSWORD" || status=1
+
 say "a shop's day through curl"
 ZONMART_BASE_URL=$BASE ZONMART_ADMIN_USERNAME=admin ZONMART_ADMIN_PASSWORD=$ADMIN_PASSWORD \
     "$ROOT/scripts/shop-flow.sh" || status=1

@@ -3,17 +3,19 @@
 // The seed-compatible operations are listed too, marked deprecated.
 #![allow(deprecated)]
 
+use actix_web::http::StatusCode;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
 use utoipa::openapi::response::ResponseBuilder;
-use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, SchemaType, Type};
 use utoipa::openapi::security::{Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes, SecurityScheme};
+use utoipa::openapi::Required;
 use utoipa::openapi::{ContentBuilder, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
 use crate::compat;
 use crate::dto;
-use crate::problem::{ProblemDetails, ProblemField};
+use crate::problem::{ApiError, ProblemDetails, ProblemField};
 use crate::routes;
 
 #[derive(OpenApi)]
@@ -71,8 +73,10 @@ use crate::routes;
         dto::products::ProductBody,
         dto::cart::CartBody,
         dto::orders::OrderBody,
+        dto::products::ProductSortParam,
     )),
-    modifiers(&SecuritySchemes, &SharedRules),
+    servers((url = "/", description = "The server this document is served by")),
+    modifiers(&SecuritySchemes, &SharedRules, &ToolFriendly),
     tags(
         (name = "auth", description = "Registration and tokens"),
         (name = "users", description = "User accounts"),
@@ -155,6 +159,7 @@ impl Modify for SharedRules {
             let limited = !UNLIMITED_PATHS.contains(&path.as_str());
             for op in operations(item) {
                 if op.request_body.is_some() {
+                    add(op, "408", problem("The body was not sent within 10 s", None));
                     add(op, "413", problem("The body is larger than 64 KiB", None));
                     add(op, "415", problem("The body is not of the declared content type", None));
                 }
@@ -195,4 +200,121 @@ impl Modify for SharedRules {
             }
         }
     }
+}
+
+/// What the generators client developers use need of the document, beyond
+/// what utoipa writes: every response described (OpenAPI 3.1 requires it),
+/// each problem answer with an example of its own status, `Retry-After` on
+/// every 429, list pages that reference their item schema, optional
+/// parameters typed without `null` (absent is how they are left out), and
+/// the optional `{"version": n}` body of a versioned `DELETE` as a plain
+/// optional body rather than `oneOf [body, null]`.
+struct ToolFriendly;
+
+impl Modify for ToolFriendly {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            if let Some(delete) = item.delete.as_mut() {
+                optional_version_body(delete);
+            }
+            for op in operations(item) {
+                for parameter in op.parameters.iter_mut().flatten() {
+                    if let RefOr::T(parameter) = parameter {
+                        if parameter.required == Required::False {
+                            parameter.schema.as_mut().map(drop_null_type);
+                        }
+                    }
+                }
+                for (status, response) in op.responses.responses.iter_mut() {
+                    let RefOr::T(response) = response else { continue };
+                    if response.description.is_empty() {
+                        response.description = default_description(status);
+                    }
+                    if let Some(RefOr::T(content)) = response.content.get_mut(crate::problem::PROBLEM_JSON) {
+                        content.example = problem_example(status);
+                    }
+                    if status == "429" && !response.headers.contains_key("Retry-After") {
+                        let schema = ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(1)).build();
+                        let header =
+                            HeaderBuilder::new().schema(Some(schema)).description(Some("Seconds to wait, at least 1"));
+                        response.headers.insert("Retry-After".into(), RefOr::T(header.build()));
+                    }
+                }
+            }
+        }
+        if let Some(components) = openapi.components.as_mut() {
+            for (name, schema) in components.schemas.iter_mut() {
+                if let Some(item) = name.strip_prefix("PageBody_") {
+                    *schema = page_of(item);
+                }
+            }
+        }
+    }
+}
+
+/// `{"items": [<$ref item>], "next_cursor": string | null}`.
+fn page_of(item: &str) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .description(Some("One page of a collection"))
+        .property("items", ArrayBuilder::new().items(Ref::from_schema_name(item)))
+        .required("items")
+        .property(
+            "next_cursor",
+            ObjectBuilder::new()
+                .schema_type(SchemaType::Array(vec![Type::String, Type::Null]))
+                .description(Some("Pass as `cursor` to get the next page; `null` on the last page")),
+        )
+        .required("next_cursor")
+        .into()
+}
+
+fn drop_null_type(schema: &mut RefOr<Schema>) {
+    if let RefOr::T(Schema::Object(object)) = schema {
+        if let SchemaType::Array(types) = &object.schema_type {
+            let kept: Vec<Type> = types.iter().filter(|t| **t != Type::Null).cloned().collect();
+            if let [only] = kept.as_slice() {
+                object.schema_type = SchemaType::Type(only.clone());
+            }
+        }
+    }
+}
+
+fn optional_version_body(op: &mut Operation) {
+    let Some(RefOr::T(body)) = op.request_body.as_mut() else { return };
+    for content in body.content.values_mut() {
+        if let RefOr::T(content) = content {
+            content.schema = Some(Ref::from_schema_name("VersionBody").into());
+        }
+    }
+    body.required = Some(Required::False);
+    body.description.get_or_insert_with(|| "Optional: `{\"version\": n}` instead of `If-Match`".to_owned());
+}
+
+fn default_description(status: &str) -> String {
+    let reason =
+        status.parse::<u16>().ok().and_then(|s| StatusCode::from_u16(s).ok()).and_then(|s| s.canonical_reason());
+    reason.unwrap_or("Response").to_owned()
+}
+
+/// A problem document as the server would answer with `status`.
+fn problem_example(status: &str) -> Option<serde_json::Value> {
+    use zonmart_app::AppError;
+    use zonmart_domain::Version;
+    let three = Version::new(3).ok()?;
+    let error = match status {
+        "400" => ApiError::invalid("name", "must be 1 to 200 characters"),
+        "401" => ApiError::App(AppError::Unauthorized),
+        "403" => ApiError::App(AppError::Forbidden("only an admin may do this".into())),
+        "404" => ApiError::App(AppError::NotFound),
+        "408" => ApiError::RequestTimeout { limit: crate::extract::json::BODY_TIMEOUT },
+        "409" => ApiError::App(AppError::VersionConflict { current: three }),
+        "412" => ApiError::PreconditionFailed { current: three },
+        "413" => ApiError::PayloadTooLarge { limit: crate::extract::BODY_LIMIT },
+        "415" => ApiError::UnsupportedMediaType("send the body as Content-Type: application/json".into()),
+        "428" => ApiError::PreconditionRequired,
+        "429" => ApiError::RateLimited { retry_after: 6 },
+        "503" => ApiError::App(AppError::Unavailable),
+        _ => return None,
+    };
+    serde_json::to_value(error.to_problem()).ok()
 }

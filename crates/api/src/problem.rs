@@ -11,16 +11,9 @@ use zonmart_domain::{FieldError, ValidationErrors, Version};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-/// An RFC 9457 problem document.
+/// An RFC 9457 problem document. Each response of the OpenAPI document
+/// shows an example of its own status (`openapi::SharedRules`).
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({
-    "type": "urn:zonmart:problem:version_conflict",
-    "title": "Version conflict",
-    "status": 409,
-    "detail": "the record was changed by someone else: its current version is 3",
-    "code": "version_conflict",
-    "current_version": 3
-}))]
 pub struct ProblemDetails {
     /// `urn:zonmart:problem:<code>`.
     #[serde(rename = "type")]
@@ -71,6 +64,8 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("the request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    #[error("the request body was not sent within {} s", limit.as_secs())]
+    RequestTimeout { limit: std::time::Duration },
     #[error("{method} is not allowed here; allowed: {allow}")]
     MethodNotAllowed { method: String, allow: &'static str },
     #[error("no such resource: {0}")]
@@ -91,55 +86,41 @@ impl ApiError {
         ApiError::BadRequest { detail: detail.into(), errors: Vec::new() }
     }
 
-    fn code(&self) -> &'static str {
-        match self {
+    /// What this error is on the wire: its status, code and title, all
+    /// declared in one arm per variant, so a new error cannot be half
+    /// declared.
+    fn kind(&self) -> Kind {
+        use StatusCode as S;
+        let (status, code, title) = match self {
             ApiError::App(e) => match e {
-                AppError::Validation(_) => "validation_failed",
-                AppError::NotFound => "not_found",
-                AppError::VersionConflict { .. } => "version_conflict",
-                AppError::Duplicate { .. } | AppError::IdempotencyConflict(_) => "duplicate",
-                AppError::ProductUnavailable { .. } => "product_unavailable",
-                AppError::InsufficientStock { .. } => "insufficient_stock",
-                AppError::InvalidTransition { .. } => "invalid_transition",
-                AppError::Unauthorized => "unauthorized",
-                AppError::Forbidden(_) => "forbidden",
-                AppError::Unavailable => "unavailable",
-                AppError::Internal(_) => "internal",
+                AppError::Validation(_) => (S::BAD_REQUEST, "validation_failed", "Invalid request"),
+                AppError::NotFound => (S::NOT_FOUND, "not_found", "Not found"),
+                AppError::VersionConflict { .. } => (S::CONFLICT, "version_conflict", "Version conflict"),
+                AppError::Duplicate { .. } => (S::CONFLICT, "duplicate", "Duplicate"),
+                AppError::IdempotencyConflict(_) => (S::CONFLICT, "duplicate", "Duplicate request"),
+                AppError::ProductUnavailable { .. } => (S::CONFLICT, "product_unavailable", "Product unavailable"),
+                AppError::InsufficientStock { .. } => (S::CONFLICT, "insufficient_stock", "Insufficient stock"),
+                AppError::InvalidTransition { .. } => (S::CONFLICT, "invalid_transition", "Invalid transition"),
+                AppError::Unauthorized => (S::UNAUTHORIZED, "unauthorized", "Unauthorized"),
+                AppError::Forbidden(_) => (S::FORBIDDEN, "forbidden", "Forbidden"),
+                AppError::Unavailable => (S::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable"),
+                AppError::Internal(_) => (S::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
             },
-            ApiError::PreconditionFailed { .. } => "version_conflict",
-            ApiError::PreconditionRequired => "precondition_required",
-            ApiError::BadRequest { .. } => "validation_failed",
-            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
-            ApiError::PayloadTooLarge { .. } => "payload_too_large",
-            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
-            ApiError::NoRoute(_) => "not_found",
-            ApiError::RateLimited { .. } => "rate_limited",
-        }
-    }
-
-    fn title(&self) -> &'static str {
-        match self.status_code() {
-            StatusCode::BAD_REQUEST => "Invalid request",
-            StatusCode::UNAUTHORIZED => "Unauthorized",
-            StatusCode::FORBIDDEN => "Forbidden",
-            StatusCode::NOT_FOUND => "Not found",
-            StatusCode::METHOD_NOT_ALLOWED => "Method not allowed",
-            StatusCode::CONFLICT => match self.code() {
-                "version_conflict" => "Version conflict",
-                "duplicate" => "Duplicate",
-                "insufficient_stock" => "Insufficient stock",
-                "product_unavailable" => "Product unavailable",
-                "invalid_transition" => "Invalid transition",
-                _ => "Conflict",
-            },
-            StatusCode::PRECONDITION_FAILED => "Version conflict",
-            StatusCode::PAYLOAD_TOO_LARGE => "Payload too large",
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => "Unsupported media type",
-            StatusCode::PRECONDITION_REQUIRED => "Precondition required",
-            StatusCode::TOO_MANY_REQUESTS => "Too many requests",
-            StatusCode::SERVICE_UNAVAILABLE => "Service unavailable",
-            _ => "Internal error",
-        }
+            ApiError::PreconditionFailed { .. } => (S::PRECONDITION_FAILED, "version_conflict", "Version conflict"),
+            ApiError::PreconditionRequired => {
+                (S::PRECONDITION_REQUIRED, "precondition_required", "Precondition required")
+            }
+            ApiError::BadRequest { .. } => (S::BAD_REQUEST, "validation_failed", "Invalid request"),
+            ApiError::UnsupportedMediaType(_) => {
+                (S::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "Unsupported media type")
+            }
+            ApiError::PayloadTooLarge { .. } => (S::PAYLOAD_TOO_LARGE, "payload_too_large", "Payload too large"),
+            ApiError::RequestTimeout { .. } => (S::REQUEST_TIMEOUT, "request_timeout", "Request timeout"),
+            ApiError::MethodNotAllowed { .. } => (S::METHOD_NOT_ALLOWED, "method_not_allowed", "Method not allowed"),
+            ApiError::NoRoute(_) => (S::NOT_FOUND, "not_found", "Not found"),
+            ApiError::RateLimited { .. } => (S::TOO_MANY_REQUESTS, "rate_limited", "Too many requests"),
+        };
+        Kind { status, code, title }
     }
 
     fn detail(&self) -> String {
@@ -189,11 +170,11 @@ impl ApiError {
     }
 
     pub fn to_problem(&self) -> ProblemDetails {
-        let code = self.code();
+        let Kind { status, code, title } = self.kind();
         ProblemDetails {
             type_uri: format!("urn:zonmart:problem:{code}"),
-            title: self.title().into(),
-            status: self.status_code().as_u16(),
+            title: title.into(),
+            status: status.as_u16(),
             detail: self.detail(),
             code: code.into(),
             errors: self.field_errors(),
@@ -201,6 +182,13 @@ impl ApiError {
             product_ids: self.product_ids(),
         }
     }
+}
+
+/// A problem's status, `code` and `title` (see `ApiError::kind`).
+struct Kind {
+    status: StatusCode,
+    code: &'static str,
+    title: &'static str,
 }
 
 impl From<ValidationErrors> for ApiError {
@@ -211,30 +199,7 @@ impl From<ValidationErrors> for ApiError {
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        match self {
-            ApiError::App(e) => match e {
-                AppError::Validation(_) => StatusCode::BAD_REQUEST,
-                AppError::NotFound => StatusCode::NOT_FOUND,
-                AppError::VersionConflict { .. }
-                | AppError::Duplicate { .. }
-                | AppError::IdempotencyConflict(_)
-                | AppError::ProductUnavailable { .. }
-                | AppError::InsufficientStock { .. }
-                | AppError::InvalidTransition { .. } => StatusCode::CONFLICT,
-                AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-                AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-                AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-                AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            },
-            ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
-            ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
-            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::NoRoute(_) => StatusCode::NOT_FOUND,
-            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-        }
+        self.kind().status
     }
 
     fn error_response(&self) -> HttpResponse {

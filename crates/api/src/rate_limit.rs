@@ -37,9 +37,7 @@ fn client_ip(req: &HttpRequest) -> IpAddr {
 
 fn too_many(negative: &NotUntil<QuantaInstant>) -> HttpResponse {
     let wait = negative.wait_time_from(DefaultClock::default().now());
-    // Whole seconds, rounded up, at least 1.
-    let retry_after = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    ApiError::RateLimited { retry_after: retry_after.max(1) }.error_response()
+    ApiError::RateLimited { retry_after: whole_seconds(wait) }.error_response()
 }
 
 /// Counts per client IP.
@@ -121,6 +119,27 @@ impl<K: KeyExtractor> Limit<K> {
             self.config.limiter().retain_recent();
         }
     }
+}
+
+impl AuthLimit {
+    /// Counts one attempt of `req`'s client IP against the auth limit, for
+    /// an attempt that is not an auth endpoint of its own: a `PATCH`
+    /// carrying `current_password` would otherwise be a guessing oracle
+    /// beside the limited login.
+    pub fn charge(&self, req: &HttpRequest) -> Result<(), ApiError> {
+        if !self.enabled {
+            return Ok(());
+        }
+        self.config.limiter().check_key(&RateKey::Ip(client_ip(req))).map_err(|negative| {
+            let wait = negative.wait_time_from(DefaultClock::default().now());
+            ApiError::RateLimited { retry_after: whole_seconds(wait) }
+        })
+    }
+}
+
+/// Whole seconds, rounded up, at least 1 (`Retry-After`).
+fn whole_seconds(wait: Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
 }
 
 pub type AuthLimit = Limit<PerClientIp>;

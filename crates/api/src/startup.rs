@@ -18,6 +18,7 @@ use zonmart_domain::{Password, Username};
 use crate::compat;
 use crate::config::{ConfigError, Settings};
 use crate::cors;
+use crate::extract::declared_query::{refuse_undeclared, DeclaredQueries};
 use crate::extract::BODY_LIMIT;
 use crate::metrics;
 use crate::openapi::ApiDoc;
@@ -190,8 +191,10 @@ pub fn app(
         InitError = (),
     >,
 > {
+    let declared = std::rc::Rc::new(DeclaredQueries::from_openapi(&openapi));
     App::new()
         .app_data(state)
+        .app_data(web::Data::new(http.rate_limits.auth.clone()))
         .app_data(web::QueryConfig::default().error_handler(|e, _| query_error(e).into()))
         .app_data(web::PathConfig::default().error_handler(|e, _| path_error(e).into()))
         .app_data(web::FormConfig::default().limit(BODY_LIMIT).error_handler(|e, _| form_error(e).into()))
@@ -208,6 +211,7 @@ pub fn app(
         .default_service(web::to(
             |req: HttpRequest| async move { Err::<&str, _>(ApiError::NoRoute(req.path().to_owned())) },
         ))
+        .wrap(from_fn(move |req, next| refuse_undeclared(declared.clone(), req, next)))
         .wrap(Condition::new(http.rate_limits.general.enabled, Governor::new(&http.rate_limits.general.config)))
         .wrap(cors::policy(&http.cors_origins))
         .wrap(from_fn(cors::only_for_listed_origins))

@@ -77,7 +77,8 @@ impl Cursor {
         let id = parse_ulid(id).map_err(|_| InvalidCursor)?;
         let key = match kind {
             "i" => SortKey::Int(value.parse().map_err(|_| InvalidCursor)?),
-            "s" => SortKey::Text(value.to_owned()),
+            // No stored text holds U+0000, and no database could compare it.
+            "s" if !value.contains('\0') => SortKey::Text(value.to_owned()),
             _ => return Err(InvalidCursor),
         };
         Ok(Self::after_keyed(key, id))
@@ -180,6 +181,12 @@ mod tests {
         assert_eq!(Cursor::parse(&c.encode()), Ok(c));
         assert_eq!(Cursor::parse("nope"), Err(InvalidCursor));
         assert_eq!(Cursor::parse("abc"), Err(InvalidCursor));
+    }
+
+    #[test]
+    fn a_text_cursor_holding_nul_is_refused() {
+        let forged: String = format!("s:{}:a\0b", Ulid::from_parts(1, 1)).bytes().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(Cursor::parse(&forged), Err(InvalidCursor));
     }
 
     #[test]

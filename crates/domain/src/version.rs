@@ -28,6 +28,10 @@ impl Version {
     /// The version of every new record.
     pub const INITIAL: Version = Version(1);
 
+    /// The greatest version, which no record reaches in practice: what a
+    /// stated version that names none is compared as, so it never matches.
+    pub const MAX: Version = Version(i64::MAX);
+
     pub fn new(value: i64) -> Result<Self, InvalidVersion> {
         if value >= 1 {
             Ok(Self(value))

@@ -65,7 +65,7 @@ where
 /// Seed "add to cart": one more of the product in the caller's cart. Use
 /// `PUT /api/v1/cart/items/{product_id}`.
 #[deprecated]
-#[utoipa::path(post, path = "/user_carts/", tag = "seed compatibility", security(("bearer" = []), ("oauth2" = [])),
+#[utoipa::path(post, operation_id = "seed_add_to_cart", path = "/user_carts/", tag = "seed compatibility", security(("bearer" = []), ("oauth2" = [])),
     request_body = SeedAddToCart, responses(
     (status = 200, body = CartBody),
     (status = 403, body = ProblemDetails, content_type = "application/problem+json"),
@@ -105,7 +105,7 @@ pub struct SeedOrderQuery {
 
 /// Seed order of one product for the caller. Use `POST /api/v1/orders`.
 #[deprecated]
-#[utoipa::path(post, path = "/orders/", tag = "seed compatibility", security(("bearer" = []), ("oauth2" = [])),
+#[utoipa::path(post, operation_id = "seed_place_order", path = "/orders/", tag = "seed compatibility", security(("bearer" = []), ("oauth2" = [])),
     params(SeedOrderQuery), responses(
     (status = 200, body = OrderBody),
     (status = 403, body = ProblemDetails, content_type = "application/problem+json"),
@@ -131,7 +131,7 @@ const MAX_SEED_ORDERS: usize = 1000;
 /// Seed list of a user's orders, newest first, as a plain array (owner or
 /// admin; someone else's is 404). Use `GET /api/v1/orders`.
 #[deprecated]
-#[utoipa::path(get, path = "/users/{user_id}/orders", tag = "seed compatibility", security(("bearer" = []), ("oauth2" = [])),
+#[utoipa::path(get, operation_id = "seed_user_orders", path = "/users/{user_id}/orders", tag = "seed compatibility", security(("bearer" = []), ("oauth2" = [])),
     params(("user_id" = String, Path)), responses(
     (status = 200, body = Vec<OrderBody>),
     (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
@@ -163,7 +163,7 @@ pub async fn user_orders(
 /// Seed cancel: 404 if absent or already cancelled. Use
 /// `PATCH /api/v1/orders/{id}` with `{"status": "cancelled"}`.
 #[deprecated]
-#[utoipa::path(put, path = "/orders/{order_id}/cancel", tag = "seed compatibility", security(("bearer" = []), ("oauth2" = [])),
+#[utoipa::path(put, operation_id = "seed_cancel_order", path = "/orders/{order_id}/cancel", tag = "seed compatibility", security(("bearer" = []), ("oauth2" = [])),
     params(("order_id" = String, Path)), responses(
     (status = 200, body = OrderBody),
     (status = 403, body = ProblemDetails, content_type = "application/problem+json"),

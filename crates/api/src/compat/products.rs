@@ -24,7 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// Seed product creation (admin), `price` in major units. Use `POST /api/v1/products`.
 #[deprecated]
-#[utoipa::path(post, path = "/create_product/", tag = "seed compatibility", security(("bearer" = []), ("oauth2" = [])),
+#[utoipa::path(post, operation_id = "seed_create_product", path = "/create_product/", tag = "seed compatibility", security(("bearer" = []), ("oauth2" = [])),
     request_body = SeedCreateProduct, responses(
     (status = 200, body = SeedProductBody),
     (status = 403, body = ProblemDetails, content_type = "application/problem+json"),
@@ -68,7 +68,7 @@ const MAX_SKIP: i64 = 10_000;
 /// Seed listing of live products, newest first, as a plain array. Use
 /// `GET /api/v1/products`.
 #[deprecated]
-#[utoipa::path(post, path = "/home", tag = "seed compatibility", params(SkipLimit), responses(
+#[utoipa::path(post, operation_id = "seed_home", path = "/home", tag = "seed compatibility", params(SkipLimit), responses(
     (status = 200, body = Vec<SeedProductBody>),
 ))]
 pub async fn home(state: web::Data<AppState>, query: ApiQuery<SkipLimit>) -> Result<HttpResponse, ApiError> {

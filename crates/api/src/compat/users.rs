@@ -3,7 +3,7 @@
 //! parameter is named `id` in the OpenAPI document, as in v1, so tools that
 //! follow `Location` links find it).
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use zonmart_app::AppError;
@@ -12,7 +12,7 @@ use zonmart_domain::{UserId, Version};
 use super::dto::{MessageBody, SeedTokenBody};
 use crate::dto::auth::TokenForm;
 use crate::dto::users::{RegisterRequest, UpdateUserRequest, UserBody};
-use crate::extract::{parse_id, ApiJson, ApiQuery, Authenticated};
+use crate::extract::{parse_id, ApiForm, ApiJson, ApiQuery, Authenticated};
 use crate::problem::{ApiError, ProblemDetails};
 use crate::rate_limit::AuthLimit;
 use crate::routes::auth::limited_post;
@@ -21,11 +21,7 @@ use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig, auth_limit: &AuthLimit) {
     cfg.service(limited_post("/token", token, auth_limit))
-        .service(
-            web::resource("/create_user/")
-                .route(web::post().to(create_user))
-                .default_service(method_not_allowed("POST")),
-        )
+        .service(limited_post("/create_user/", create_user, auth_limit))
         .service(
             web::resource("/users/{id}")
                 .route(web::get().to(get_user))
@@ -49,20 +45,21 @@ fn version_param(raw: Option<i64>) -> Result<Option<Version>, ApiError> {
 
 /// Seed login (OAuth2 password form). Use `POST /api/v1/auth/token`.
 #[deprecated]
-#[utoipa::path(post, path = "/token", tag = "seed compatibility",
+#[utoipa::path(post, operation_id = "seed_token", path = "/token", tag = "seed compatibility",
     request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, body = SeedTokenBody),
         (status = 401, description = "Wrong username or password", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
-pub async fn token(state: web::Data<AppState>, form: web::Form<TokenForm>) -> Result<HttpResponse, ApiError> {
+pub async fn token(state: web::Data<AppState>, form: ApiForm<TokenForm>) -> Result<HttpResponse, ApiError> {
+    let form = form.0;
     let tokens = state.auth.login(&form.username, &form.password).await?;
     Ok(HttpResponse::Ok().json(SeedTokenBody { access_token: tokens.access_token, token_type: "bearer" }))
 }
 
 /// Seed registration. Use `POST /api/v1/auth/register`.
 #[deprecated]
-#[utoipa::path(post, path = "/create_user/", tag = "seed compatibility", request_body = RegisterRequest, responses(
+#[utoipa::path(post, operation_id = "seed_create_user", path = "/create_user/", tag = "seed compatibility", request_body = RegisterRequest, responses(
     (status = 200, body = UserBody),
     (status = 409, body = ProblemDetails, content_type = "application/problem+json"),
 ))]
@@ -74,7 +71,7 @@ pub async fn create_user(state: web::Data<AppState>, body: ApiJson<RegisterReque
 
 /// Seed read of a user. Use `GET /api/v1/users/{id}`.
 #[deprecated]
-#[utoipa::path(get, path = "/users/{id}", tag = "seed compatibility", security(("bearer" = []), ("oauth2" = [])),
+#[utoipa::path(get, operation_id = "seed_get_user", path = "/users/{id}", tag = "seed compatibility", security(("bearer" = []), ("oauth2" = [])),
     params(("id" = String, Path, description = "The user's ULID")), responses(
     (status = 200, body = UserBody),
     (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
@@ -91,7 +88,7 @@ pub async fn get_user(
 /// Seed update: the version goes in `?current_version=`; stale or missing is
 /// 409 with `current_version`. Use `PATCH /api/v1/users/{id}`.
 #[deprecated]
-#[utoipa::path(put, path = "/users/{id}", tag = "seed compatibility", security(("bearer" = []), ("oauth2" = [])),
+#[utoipa::path(put, operation_id = "seed_update_user", path = "/users/{id}", tag = "seed compatibility", security(("bearer" = []), ("oauth2" = [])),
     params(("id" = String, Path, description = "The user's ULID"), CurrentVersion), request_body = UpdateUserRequest, responses(
     (status = 200, body = UserBody),
     (status = 403, body = ProblemDetails, content_type = "application/problem+json"),
@@ -99,12 +96,17 @@ pub async fn get_user(
     (status = 409, description = "Stale or missing `current_version`", body = ProblemDetails, content_type = "application/problem+json"),
 ))]
 pub async fn update_user(
+    req: HttpRequest,
     state: web::Data<AppState>,
     caller: Authenticated,
     path: web::Path<String>,
     query: ApiQuery<CurrentVersion>,
+    auth_limit: web::Data<AuthLimit>,
     body: ApiJson<UpdateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    if body.0.current_password.is_some() {
+        auth_limit.charge(&req)?;
+    }
     let id: UserId = parse_id(&path, "id")?;
     let stated = version_param(query.current_version.or(body.0.version))?;
     let Some(expected) = stated else {
@@ -120,7 +122,7 @@ pub async fn update_user(
 /// Seed delete: unconditional without `?current_version=`, as old clients
 /// expect; with it, stale is 409. Use `DELETE /api/v1/users/{id}`.
 #[deprecated]
-#[utoipa::path(delete, path = "/users/{id}", tag = "seed compatibility", security(("bearer" = []), ("oauth2" = [])),
+#[utoipa::path(delete, operation_id = "seed_delete_user", path = "/users/{id}", tag = "seed compatibility", security(("bearer" = []), ("oauth2" = [])),
     params(("id" = String, Path, description = "The user's ULID"), CurrentVersion), responses(
     (status = 200, body = MessageBody),
     (status = 404, body = ProblemDetails, content_type = "application/problem+json"),

@@ -30,10 +30,13 @@ enum Segment {
     Parameter,
 }
 
+/// An operation's path template and the query parameters it declares.
+type Declared = (Vec<Segment>, BTreeSet<String>);
+
 /// Every operation's path template and declared query parameters.
 #[derive(Debug, Default)]
 pub struct DeclaredQueries {
-    operations: HashMap<Method, Vec<(Vec<Segment>, BTreeSet<String>)>>,
+    operations: HashMap<Method, Vec<Declared>>,
 }
 
 impl DeclaredQueries {
@@ -63,7 +66,8 @@ impl DeclaredQueries {
         let candidates = self.operations.get(method)?;
         // A literal segment beats a parameter (`/users/me` over `/users/{id}`).
         let matching = candidates.iter().filter(|(template, _)| matches(template, &path));
-        matching.max_by_key(|(template, _)| template.iter().filter(|s| matches!(s, Segment::Literal(_))).count())
+        matching
+            .max_by_key(|(template, _)| template.iter().filter(|s| matches!(s, Segment::Literal(_))).count())
             .map(|(_, names)| names)
     }
 
@@ -92,13 +96,15 @@ impl DeclaredQueries {
 
 fn segments(path: &str) -> Vec<Segment> {
     path.split('/')
-        .map(|s| {
-            if s.starts_with('{') && s.ends_with('}') {
-                Segment::Parameter
-            } else {
-                Segment::Literal(s.to_owned())
-            }
-        })
+        .map(
+            |s| {
+                if s.starts_with('{') && s.ends_with('}') {
+                    Segment::Parameter
+                } else {
+                    Segment::Literal(s.to_owned())
+                }
+            },
+        )
         .collect()
 }
 

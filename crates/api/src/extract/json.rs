@@ -1,6 +1,8 @@
 //! Strict JSON bodies, as API.md demands: `application/json` only (415),
-//! at most 64 KiB (413), well-formed (400), no U+0000 anywhere (400), no
-//! unknown fields and exact types (400, naming the field as a dotted path).
+//! at most 64 KiB (413), sent within [`BODY_TIMEOUT`] (408), well-formed
+//! (400), no member name twice in an object (400), no U+0000 anywhere
+//! (400), no unknown fields and exact types (400, naming the field as a
+//! dotted path).
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -14,6 +16,10 @@ use crate::problem::ApiError;
 
 /// The largest request body accepted.
 pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// How long a client may take to send a whole body: a slow sender holds a
+/// connection and a worker's attention, so it is cut off (408).
+pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// A JSON request body, strictly checked.
 #[derive(Debug)]
@@ -29,7 +35,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let body = read_body(req, payload);
+        let body = read_json_body(req, payload);
         Box::pin(async move {
             let bytes = body.await?;
             if bytes.is_empty() {
@@ -50,15 +56,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for MaybeJson<T> {
         if empty {
             return Box::pin(async { Ok(MaybeJson(None)) });
         }
-        let body = read_body(req, payload);
+        let body = read_json_body(req, payload);
         Box::pin(async move {
             let bytes = body.await?;
-            let value: Value = if bytes.is_empty() {
-                Value::Null
-            } else {
-                serde_json::from_slice(&bytes)
-                    .map_err(|e| ApiError::malformed(format!("the body is not valid JSON: {e}")))?
-            };
+            let value: Value = if bytes.is_empty() { Value::Null } else { parse_document(&bytes)? };
             // `null` is no body, as an absent one.
             if value.is_null() {
                 return Ok(MaybeJson(None));
@@ -76,36 +77,117 @@ fn is_json(req: &HttpRequest) -> bool {
     essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
-/// Reads the body after checking its declared type and size.
-fn read_body(req: &HttpRequest, payload: &mut Payload) -> LocalBoxFuture<'static, Result<web::BytesMut, ApiError>> {
-    let json = is_json(req);
+fn read_json_body(
+    req: &HttpRequest,
+    payload: &mut Payload,
+) -> LocalBoxFuture<'static, Result<web::BytesMut, ApiError>> {
+    let wrong_type = (!is_json(req))
+        .then(|| ApiError::UnsupportedMediaType("send the body as Content-Type: application/json".into()));
+    read_body(req, payload, wrong_type)
+}
+
+/// Reads a body of at most [`BODY_LIMIT`] bytes within [`BODY_TIMEOUT`],
+/// unless `wrong_type` says its declared type is not the one expected.
+pub(super) fn read_body(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    wrong_type: Option<ApiError>,
+) -> LocalBoxFuture<'static, Result<web::BytesMut, ApiError>> {
     let declared: Option<usize> =
         req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
     let mut payload = payload.take();
     Box::pin(async move {
-        if !json {
-            return Err(ApiError::UnsupportedMediaType("send the body as Content-Type: application/json".into()));
+        if let Some(wrong_type) = wrong_type {
+            return Err(wrong_type);
         }
         if declared.is_some_and(|len| len > BODY_LIMIT) {
             return Err(ApiError::PayloadTooLarge { limit: BODY_LIMIT });
         }
-        let mut body = web::BytesMut::new();
-        while let Some(chunk) = payload.next().await {
-            let chunk = chunk.map_err(|e| ApiError::malformed(format!("the body could not be read: {e}")))?;
-            if body.len() + chunk.len() > BODY_LIMIT {
-                return Err(ApiError::PayloadTooLarge { limit: BODY_LIMIT });
+        let read = async {
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| ApiError::malformed(format!("the body could not be read: {e}")))?;
+                if body.len() + chunk.len() > BODY_LIMIT {
+                    return Err(ApiError::PayloadTooLarge { limit: BODY_LIMIT });
+                }
+                body.extend_from_slice(&chunk);
             }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(body)
+            Ok(body)
+        };
+        tokio::time::timeout(BODY_TIMEOUT, read).await.map_err(|_| ApiError::RequestTimeout { limit: BODY_TIMEOUT })?
     })
 }
 
 /// Parses and checks a JSON document into `T`.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let value: Value =
-        serde_json::from_slice(bytes).map_err(|e| ApiError::malformed(format!("the body is not valid JSON: {e}")))?;
-    from_value(value)
+    from_value(parse_document(bytes)?)
+}
+
+/// Parses a JSON document, refusing one that is malformed or names a member
+/// twice in one object (serde_json alone would keep the last silently).
+pub fn parse_document(bytes: &[u8]) -> Result<Value, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = <UniqueMembers as serde::Deserialize>::deserialize(&mut deserializer)
+        .and_then(|value| deserializer.end().map(|()| value.0))
+        .map_err(|e| ApiError::malformed(format!("the body is not valid JSON: {e}")))?;
+    Ok(value)
+}
+
+/// A JSON value whose objects name each member once.
+struct UniqueMembers(Value);
+
+impl<'de> serde::Deserialize<'de> for UniqueMembers {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(UniqueMembersVisitor).map(UniqueMembers)
+    }
+}
+
+struct UniqueMembersVisitor;
+
+impl<'de> serde::de::Visitor<'de> for UniqueMembersVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(UniqueMembers(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut members = serde_json::Map::new();
+        while let Some(name) = map.next_key::<String>()? {
+            let UniqueMembers(value) = map.next_value()?;
+            if members.insert(name.clone(), value).is_some() {
+                return Err(serde::de::Error::custom(format!("the member `{name}` appears twice")));
+            }
+        }
+        Ok(Value::Object(members))
+    }
 }
 
 /// Checks an already parsed JSON document and turns it into `T`, naming the
@@ -223,6 +305,19 @@ mod tests {
     fn nul_in_any_string_is_refused_with_its_path() {
         let err = parse::<Order>(br#"{"items":[],"note":"a\u0000b"}"#).unwrap_err();
         assert_eq!(field_of(err), "note");
+    }
+
+    #[test]
+    fn a_member_named_twice_is_refused_at_any_depth() {
+        for body in [r#"{"items":[],"note":"a","note":"b"}"#, r#"{"items":[{"quantity":1,"quantity":2}]}"#] {
+            let err = parse::<Order>(body.as_bytes()).unwrap_err();
+            assert!(matches!(&err, ApiError::BadRequest { detail, .. } if detail.contains("twice")), "{err:?}");
+        }
+    }
+
+    #[test]
+    fn trailing_data_after_the_document_is_refused() {
+        assert!(matches!(parse::<Order>(br#"{"items":[]} {}"#), Err(ApiError::BadRequest { .. })));
     }
 
     #[test]

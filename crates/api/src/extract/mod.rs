@@ -2,12 +2,15 @@
 //! value or an [`ApiError`](crate::problem::ApiError) problem document.
 
 pub mod auth;
+pub mod declared_query;
+pub mod form;
 pub mod id;
 pub mod json;
 pub mod precondition;
 pub mod query;
 
 pub use auth::{Authenticated, TokenHolder};
+pub use form::ApiForm;
 pub use id::parse_id;
 pub use json::{ApiJson, MaybeJson, BODY_LIMIT};
 pub use precondition::Precondition;

@@ -50,18 +50,34 @@ impl Precondition {
     }
 }
 
-/// `If-Match: "3"` → version 3. Weak tags, `*` and lists are refused: a
-/// writer must name exactly the one version it read.
+/// `If-Match: "3"` → version 3. The header is one strong entity tag,
+/// compared as a string (RFC 9110): a well-formed tag that is not exactly
+/// how this API writes a version (`"03"`, `"x"`) matches no version, so the
+/// write is refused as stale (412). A weak tag, `*`, a list or a second
+/// `If-Match` line is refused (400): a writer names the one version it read.
 fn if_match(req: &HttpRequest) -> Result<Option<Version>, ApiError> {
-    let Some(raw) = req.headers().get(header::IF_MATCH) else {
+    let mut lines = req.headers().get_all(header::IF_MATCH);
+    let Some(raw) = lines.next() else {
         return Ok(None);
     };
+    if lines.next().is_some() {
+        return Err(ApiError::invalid("If-Match", "must be sent once, with one entity tag"));
+    }
     let bad = || ApiError::invalid("If-Match", "must be one strong entity tag holding a version, such as \"3\"");
     let value = raw.to_str().map_err(|_| bad())?.trim();
-    let inner = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')).ok_or_else(bad)?;
-    let number: i64 = inner.parse().map_err(|_| bad())?;
-    Version::new(number).map(Some).map_err(|_| bad())
+    let tag = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')).ok_or_else(bad)?;
+    // etagc = %x21 / %x23-7E (visible ASCII but DQUOTE); obs-text is not ours.
+    if !tag.bytes().all(|b| b == 0x21 || (0x23..=0x7e).contains(&b)) {
+        return Err(bad());
+    }
+    let canonical = tag.bytes().all(|b| b.is_ascii_digit()) && !tag.starts_with('0');
+    let version = canonical.then(|| tag.parse::<i64>().ok().and_then(|n| Version::new(n).ok())).flatten();
+    Ok(Some(version.unwrap_or(NO_VERSION)))
 }
+
+/// What a tag naming no version is compared as: a version no record ever
+/// reaches, so the versioned write refuses it like any stale one.
+const NO_VERSION: Version = Version::MAX;
 
 /// The `ETag` value of a version.
 pub fn etag(version: Version) -> String {
@@ -105,10 +121,30 @@ mod tests {
 
     #[test]
     fn malformed_if_match_is_400() {
-        for bad in ["3", "W/\"3\"", "*", "\"x\"", "\"0\"", "\"1\", \"2\""] {
+        for bad in ["3", "W/\"3\"", "*", "\"1\", \"2\"", "\"a b\""] {
             assert_eq!(status(Precondition::resolve(&req(Some(bad)), None).unwrap_err()), 400, "{bad}");
         }
         assert_eq!(status(Precondition::resolve(&req(None), Some(0)).unwrap_err()), 400);
+    }
+
+    #[test]
+    fn two_if_match_lines_are_400() {
+        let two = TestRequest::default()
+            .append_header((header::IF_MATCH, "\"3\""))
+            .append_header((header::IF_MATCH, "\"3\""))
+            .to_http_request();
+        assert_eq!(status(Precondition::resolve(&two, None).unwrap_err()), 400);
+    }
+
+    #[test]
+    fn a_tag_that_is_not_how_a_version_is_written_matches_none() {
+        // Compared as strings: "03" is not "3".
+        for other in ["\"03\"", "\"0\"", "\"x\"", "\"99999999999999999999\""] {
+            let stated = Precondition::resolve(&req(Some(other)), None).unwrap();
+            assert_eq!(stated.version, Version::MAX, "{other}");
+            let current = Version::new(3).unwrap();
+            assert_eq!(status(stated.explain(AppError::VersionConflict { current })), 412, "{other}");
+        }
     }
 
     #[test]

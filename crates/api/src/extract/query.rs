@@ -1,5 +1,6 @@
 //! Query strings, with the offending parameter named in a 400 (actix's own
-//! `Query` reports only a message). Unknown parameters are ignored.
+//! `Query` reports only a message). Unknown parameters and U+0000 never get
+//! here: [`declared_query`](super::declared_query) refuses them first.
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};

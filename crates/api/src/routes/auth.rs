@@ -7,7 +7,7 @@ use actix_web::{web, HttpResponse};
 
 use crate::dto::auth::{LoginRequest, RefreshRequest, TokenBody, TokenForm};
 use crate::dto::users::{RegisterRequest, UserBody};
-use crate::extract::ApiJson;
+use crate::extract::{ApiForm, ApiJson};
 use crate::problem::{ApiError, ProblemDetails};
 use crate::rate_limit::AuthLimit;
 use crate::routes::{created, method_not_allowed};
@@ -81,7 +81,8 @@ pub async fn login(state: web::Data<AppState>, body: ApiJson<LoginRequest>) -> R
         (status = 200, body = TokenBody),
         (status = 401, description = "Wrong username or password", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
-pub async fn token(state: web::Data<AppState>, form: web::Form<TokenForm>) -> Result<HttpResponse, ApiError> {
+pub async fn token(state: web::Data<AppState>, form: ApiForm<TokenForm>) -> Result<HttpResponse, ApiError> {
+    let form = form.0;
     if form.grant_type.as_deref().is_some_and(|g| g != "password") {
         return Err(ApiError::invalid("grant_type", "only the `password` grant is supported"));
     }

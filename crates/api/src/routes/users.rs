@@ -10,6 +10,7 @@ use crate::dto::users::{CreateUserRequest, UpdateUserRequest, UserBody, UserList
 use crate::dto::VersionBody;
 use crate::extract::{parse_id, ApiJson, ApiQuery, Authenticated, MaybeJson, Precondition};
 use crate::problem::{ApiError, ProblemDetails};
+use crate::rate_limit::AuthLimit;
 use crate::routes::{created, method_not_allowed, resource};
 use crate::state::AppState;
 
@@ -117,8 +118,12 @@ pub async fn update_user(
     state: web::Data<AppState>,
     caller: Authenticated,
     path: web::Path<String>,
+    auth_limit: web::Data<AuthLimit>,
     body: ApiJson<UpdateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    if body.0.current_password.is_some() {
+        auth_limit.charge(&req)?;
+    }
     let id: UserId = parse_id(&path, "id")?;
     let precondition = Precondition::resolve(&req, body.0.version)?;
     let changes = body.0.into_domain()?;

@@ -3,6 +3,7 @@
 
 use actix_web::http::{Method, StatusCode};
 use serde_json::json;
+use utoipa::OpenApi as _;
 
 use crate::support::*;
 
@@ -218,4 +219,95 @@ async fn every_operation_declares_the_shared_problem_answers() {
     let if_match = &doc["paths"]["/api/v1/users/{id}"]["patch"]["parameters"][1];
     assert_eq!(if_match["name"], "If-Match");
     assert!(if_match["schema"]["pattern"].is_string());
+}
+
+/// Every `$ref` in `value` (JSON pointers into the document).
+fn refs(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if let Some(serde_json::Value::String(r)) = map.get("$ref") {
+                out.push(r.clone());
+            }
+            map.values().for_each(|v| refs(v, out));
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+        _ => {}
+    }
+}
+
+fn operations(doc: &serde_json::Value) -> Vec<(String, String, serde_json::Value)> {
+    let mut all = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            all.push((path.clone(), method.clone(), op.clone()));
+        }
+    }
+    all
+}
+
+#[test]
+fn the_openapi_document_is_the_reviewed_contract() {
+    // Any change to the public contract shows up as a snapshot diff to review
+    // (`cargo insta review`); under CI=true a difference fails.
+    let doc = serde_json::to_value(zonmart_api::openapi::ApiDoc::openapi()).unwrap();
+    insta::assert_json_snapshot!("openapi", doc);
+}
+
+#[test]
+fn every_response_is_described_and_every_ref_resolves() {
+    let doc = serde_json::to_value(zonmart_api::openapi::ApiDoc::openapi()).unwrap();
+    for (path, method, op) in operations(&doc) {
+        for (status, response) in op["responses"].as_object().unwrap() {
+            let description = response["description"].as_str().unwrap_or("");
+            assert!(!description.is_empty(), "{method} {path} {status} has no description");
+            if let Some(example) = response["content"]["application/problem+json"].get("example") {
+                assert_eq!(example["status"].to_string(), *status, "{method} {path} {status}'s example");
+            }
+            if status == "429" {
+                assert!(response["headers"]["Retry-After"].is_object(), "{method} {path} 429 lacks Retry-After");
+            }
+        }
+    }
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    for reference in all {
+        let name = reference.strip_prefix("#/components/schemas/").expect("a schema reference");
+        assert!(doc["components"]["schemas"][name].is_object(), "{reference} does not resolve");
+    }
+}
+
+#[test]
+fn operation_ids_are_unique_and_seed_ones_say_so() {
+    let doc = serde_json::to_value(zonmart_api::openapi::ApiDoc::openapi()).unwrap();
+    let mut seen = std::collections::HashSet::new();
+    for (path, method, op) in operations(&doc) {
+        let id = op["operationId"].as_str().expect("an operationId").to_owned();
+        assert!(seen.insert(id.clone()), "{id} is used twice");
+        let seed = !path.starts_with("/api/v1/") && !["/health", "/ready", "/metrics"].contains(&path.as_str());
+        assert_eq!(seed, id.starts_with("seed_"), "{method} {path} is {id}");
+    }
+}
+
+#[test]
+fn list_pages_reference_their_items_and_optional_inputs_are_not_nullable() {
+    let doc = serde_json::to_value(zonmart_api::openapi::ApiDoc::openapi()).unwrap();
+    let page = &doc["components"]["schemas"]["PageBody_ProductBody"];
+    assert_eq!(page["properties"]["items"]["items"]["$ref"], "#/components/schemas/ProductBody");
+    let place = &doc["paths"]["/api/v1/orders"]["post"]["parameters"][0];
+    assert_eq!((place["name"].as_str(), place["schema"]["type"].as_str()), (Some("Idempotency-Key"), Some("string")));
+    let delete = &doc["paths"]["/api/v1/products/{id}"]["delete"]["requestBody"];
+    assert_eq!(delete["required"], false);
+    assert_eq!(delete["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/VersionBody");
+    let sort = doc["paths"]["/api/v1/products"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "sort")
+        .cloned()
+        .unwrap();
+    let sort_ref =
+        sort["schema"]["$ref"].as_str().or(sort["schema"]["oneOf"][0]["$ref"].as_str()).unwrap_or_default().to_owned();
+    let name = sort_ref.rsplit('/').next().unwrap();
+    assert!(doc["components"]["schemas"][name]["enum"].is_array(), "sort is an enum: {sort}");
+    assert!(doc["servers"].is_array());
 }

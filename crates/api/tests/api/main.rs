@@ -13,5 +13,6 @@ mod products;
 mod proxy;
 mod sessions;
 mod shutdown;
+mod strict_input;
 mod users;
 mod versions;
