@@ -52,6 +52,7 @@ use crate::routes;
         routes::orders::get_order,
         routes::orders::update_order,
         routes::orders::delete_order,
+        routes::orders::quote_order,
         compat::users::token,
         compat::users::create_user,
         compat::users::get_user,

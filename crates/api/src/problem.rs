@@ -39,6 +39,10 @@ pub struct ProblemDetails {
     /// For `insufficient_stock` and `product_unavailable`: the products at fault.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub product_ids: Option<Vec<String>>,
+    /// For `discount_unavailable`: `unknown`, `not_started`, `expired`,
+    /// `min_subtotal`, `exhausted`, `already_used` or `currency`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// One invalid field of a request.
@@ -100,6 +104,8 @@ impl ApiError {
                 AppError::Duplicate { .. } | AppError::IdempotencyConflict(_) => "duplicate",
                 AppError::ProductUnavailable { .. } => "product_unavailable",
                 AppError::InsufficientStock { .. } => "insufficient_stock",
+                AppError::ShippingUnavailable => "shipping_unavailable",
+                AppError::DiscountUnavailable { .. } => "discount_unavailable",
                 AppError::InvalidTransition { .. } => "invalid_transition",
                 AppError::Unauthorized => "unauthorized",
                 AppError::Forbidden(_) => "forbidden",
@@ -129,6 +135,8 @@ impl ApiError {
                 "duplicate" => "Duplicate",
                 "insufficient_stock" => "Insufficient stock",
                 "product_unavailable" => "Product unavailable",
+                "shipping_unavailable" => "Shipping unavailable",
+                "discount_unavailable" => "Discount unavailable",
                 "invalid_transition" => "Invalid transition",
                 _ => "Conflict",
             },
@@ -188,6 +196,13 @@ impl ApiError {
         }
     }
 
+    fn reason(&self) -> Option<String> {
+        match self {
+            ApiError::App(AppError::DiscountUnavailable { reason }) => Some(reason.as_str().to_owned()),
+            _ => None,
+        }
+    }
+
     pub fn to_problem(&self) -> ProblemDetails {
         let code = self.code();
         ProblemDetails {
@@ -199,6 +214,7 @@ impl ApiError {
             errors: self.field_errors(),
             current_version: self.current_version(),
             product_ids: self.product_ids(),
+            reason: self.reason(),
         }
     }
 }
@@ -220,6 +236,8 @@ impl ResponseError for ApiError {
                 | AppError::IdempotencyConflict(_)
                 | AppError::ProductUnavailable { .. }
                 | AppError::InsufficientStock { .. }
+                | AppError::ShippingUnavailable
+                | AppError::DiscountUnavailable { .. }
                 | AppError::InvalidTransition { .. } => StatusCode::CONFLICT,
                 AppError::Unauthorized => StatusCode::UNAUTHORIZED,
                 AppError::Forbidden(_) => StatusCode::FORBIDDEN,

@@ -35,7 +35,10 @@ pub use discount::{
 pub use idempotency::IdempotencyKey;
 pub use ids::{AddressId, CartId, DiscountId, InvalidId, OrderId, ProductId, ShippingMethodId, TaxRateId, UserId};
 pub use money::{Currency, PriceCents};
-pub use order::{MixedCurrencies, Order, OrderItem, OrderItems, OrderLine, OrderStatus, PricedItem, StatusChangeError};
+pub use order::{
+    CancelReason, Order, OrderCheckout, OrderDiscount, OrderItem, OrderItems, OrderLine, OrderShippingMethod,
+    OrderStatus, StatusChangeError,
+};
 pub use page::{Cursor, Limit, Page, PageRequest, SortKey};
 pub use pricing::{
     price, DiscountChoice, LineStock, Pricing, PricingInput, PricingRefusal, ProductTerms, ShippingChoice,

@@ -1,6 +1,7 @@
 //! Request and response bodies: the JSON shapes of API.md, their OpenAPI
 //! schemas, and their translation to and from domain types.
 
+pub mod addresses;
 pub mod auth;
 pub mod cart;
 pub mod orders;
