@@ -4,9 +4,12 @@
 pub mod addresses;
 pub mod auth;
 pub mod cart;
+pub mod discounts;
 pub mod orders;
 pub mod page;
 pub mod products;
+pub mod shipping_methods;
+pub mod tax_rates;
 pub mod users;
 
 /// Deserializes a field that may be absent (`None`), `null` (`Some(None)`)
