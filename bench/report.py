@@ -79,9 +79,10 @@ LABELS = {
     "patch": "PATCH /api/v1/users/{id}",
     "order": "POST /api/v1/orders",
     "order-pipelined": "POST /api/v1/orders (order-pipelined.sql)",
+    "checkout": "POST /api/v1/orders (address, shipping, tax, 10 % code)",
     "login": "POST /api/v1/auth/login",
 }
-ORDER = ["product", "list", "me", "patch", "order"]
+ORDER = ["product", "list", "me", "patch", "order", "checkout"]
 
 
 def paired_ratio(api: tuple[str, str, int], bench: tuple[str, str, int]) -> float | None:
@@ -263,6 +264,9 @@ if product32:
 if order_ratios:
     r = min(order_ratios)
     target("POST /orders ≥ 0.8 × pgbench (same transaction, the faster script) at 32 connections", r >= 0.8, f"{r:.2f}")
+checkout_ratio = paired_ratio(("pg", "checkout", 32), ("pgbench", "checkout", 32))
+if checkout_ratio is not None:
+    target("POST /orders with a checkout ≥ 0.8 × pgbench (checkout.sql) at 32 connections", checkout_ratio >= 0.8, f"{checkout_ratio:.2f}")
 for b, label in (("pg", "PostgreSQL"), ("sqlite", "SQLite")):
     if b in rss:
         target(f"server RSS < 64 MiB under load ({label})", rss[b] < 64, f"{rss[b]:.1f} MiB")

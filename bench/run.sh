@@ -15,8 +15,8 @@ DURATION=${BENCH_DURATION:-3}           # seconds per measured run
 RUNS=${BENCH_RUNS:-3}                   # runs per figure; the median is reported
 CONNECTIONS=${BENCH_CONNECTIONS:-"32 256"}
 WRK_THREADS=${BENCH_WRK_THREADS:-2}
-PG_ENDPOINTS=${BENCH_PG_ENDPOINTS:-"product list me patch order"}
-PGBENCH_SCRIPTS=${BENCH_PGBENCH_SCRIPTS:-"product order order-pipelined"}
+PG_ENDPOINTS=${BENCH_PG_ENDPOINTS:-"product list me patch order checkout"}
+PGBENCH_SCRIPTS=${BENCH_PGBENCH_SCRIPTS:-"product order order-pipelined checkout"}
 # pgbench at 256 clients cannot run here (max_connections 100, shared): by
 # default it runs at 32 only; "32 256" runs the second at what is free.
 PGBENCH_CONNECTIONS=${BENCH_PGBENCH_CONNECTIONS:-32}
@@ -263,6 +263,8 @@ smoke() { # endpoints...: one request each, the status the benchmark expects
             me) python3 "$BENCH/tools.py" check GET "$BASE/api/v1/users/me" 200 "$token" ;;
             order) python3 "$BENCH/tools.py" check POST "$BASE/api/v1/orders" 201 "$token" \
                 "{\"items\":[{\"product_id\":\"01KBPR$(printf '%020d' 2)\",\"quantity\":1}]}" ;;
+            checkout) python3 "$BENCH/tools.py" check POST "$BASE/api/v1/orders" 201 "$token" \
+                "{\"items\":[{\"product_id\":\"01KBPR$(printf '%020d' 3)\",\"quantity\":1}],\"shipping_address\":{\"name\":\"Bench Buyer\",\"line1\":\"Hauptstr. 1\",\"city\":\"Berlin\",\"country\":\"DE\"},\"shipping_method_id\":\"01KBSM$(printf '%020d' 1)\",\"discount_code\":\"BENCH10\"}" ;;
             patch) curl -fsS -o /dev/null -X PATCH "$BASE/api/v1/users/01KBCS$(printf '%020d' 1000)" \
                 -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
                 -H "If-Match: \"$(psql -qAt -d "$PG_DB" -c "SELECT version FROM users WHERE id = '01KBCS$(printf '%020d' 1000)'")\"" \

@@ -46,5 +46,17 @@ INSERT INTO order_items (order_id, position, product_id, name, quantity, unit_pr
 SELECT '01KBHS' || lpad(g::text, 20, '0'), 0, '01KBPR' || lpad(g::text, 20, '0'), 'Bench product ' || g, 1,
        100 + (g * 7919) % 99900, 100 + (g * 7919) % 99900
 FROM generate_series(1, 10000) AS g;
+
+-- The checkout row's shop: a parcel to DE and FR, 19 % in DE (shipping
+-- taxed), and a 10 % code without limits (bench/wrk/checkout.lua).
+INSERT INTO shipping_methods (id, name, price_cents, currency, countries, free_over_cents, archived, version, created_at, updated_at)
+VALUES ('01KBSM' || lpad('1', 20, '0'), 'Bench parcel', 490, 'USD', ',DE,FR,', NULL, FALSE, 1,
+        now() AT TIME ZONE 'utc', now() AT TIME ZONE 'utc');
+INSERT INTO tax_rates (id, country, rate_bp, includes_shipping, version, created_at, updated_at)
+VALUES ('01KBTX' || lpad('1', 20, '0'), 'DE', 1900, TRUE, 1, now() AT TIME ZONE 'utc', now() AT TIME ZONE 'utc');
+INSERT INTO discount_codes (id, code, kind, value, currency, min_subtotal_cents, starts_at, ends_at, max_uses,
+                            max_uses_per_user, uses, archived, version, created_at, updated_at)
+VALUES ('01KBDC' || lpad('1', 20, '0'), 'BENCH10', 'percent', 10, NULL, NULL, NULL, NULL, NULL, NULL, 0, FALSE, 1,
+        now() AT TIME ZONE 'utc', now() AT TIME ZONE 'utc');
 COMMIT;
 ANALYZE;

@@ -7,7 +7,9 @@
 //! - [`user_repository`], [`product_repository`], [`cart_repository`]:
 //!   `UserRepository`, `ProductRepository` and `CartRepository` on that database.
 //! - [`order_repository`]: `OrderRepository`, whose transactions move stock
-//!   with the orders; [`idempotency_store`]: `IdempotencyStore`.
+//!   and discount uses with the orders; [`idempotency_store`]: `IdempotencyStore`.
+//! - [`address_repository`], [`shipping_method_repository`],
+//!   [`tax_rate_repository`], [`discount_repository`]: the checkout's resources.
 //! - [`refresh_token_store`]: `RefreshTokenStore` on that database, and
 //!   [`secrets`]: the `SecretGenerator` making the tokens.
 //! - [`password`]: bcrypt `PasswordHasher`, off the async workers.
@@ -15,10 +17,12 @@
 //! - [`clock`], [`ids`]: the real `Clock` and a monotonic ULID `IdGenerator`.
 //! - `testing` (feature `test-support`): fresh databases per test.
 
+pub mod address_repository;
 pub mod cart_repository;
 pub mod clock;
 pub mod db;
 mod digest;
+pub mod discount_repository;
 pub mod idempotency_store;
 pub mod ids;
 pub mod jwt;
@@ -28,13 +32,17 @@ pub mod product_repository;
 pub mod refresh_token_store;
 pub mod schema;
 pub mod secrets;
+pub mod shipping_method_repository;
+pub mod tax_rate_repository;
 #[cfg(feature = "test-support")]
 pub mod testing;
 pub mod user_repository;
 
+pub use address_repository::SqlAddressRepository;
 pub use cart_repository::SqlCartRepository;
 pub use clock::SystemClock;
 pub use db::{bind_worker_thread, Database, DbError, PoolOptions, PoolStatus, ReplicaOptions, ReplicaStatus};
+pub use discount_repository::SqlDiscountRepository;
 pub use idempotency_store::SqlIdempotencyStore;
 pub use ids::UlidGenerator;
 pub use jwt::JwtIssuer;
@@ -43,4 +51,6 @@ pub use password::BcryptHasher;
 pub use product_repository::SqlProductRepository;
 pub use refresh_token_store::SqlRefreshTokenStore;
 pub use secrets::RandomSecrets;
+pub use shipping_method_repository::SqlShippingMethodRepository;
+pub use tax_rate_repository::SqlTaxRateRepository;
 pub use user_repository::SqlUserRepository;

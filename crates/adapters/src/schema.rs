@@ -97,6 +97,29 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        subtotal_cents -> BigInt,
+        discount_cents -> BigInt,
+        shipping_cents -> BigInt,
+        tax_cents -> BigInt,
+        /// The address shipped to, copied when ordering; all NULL for none.
+        ship_name -> Nullable<Text>,
+        ship_line1 -> Nullable<Text>,
+        ship_line2 -> Nullable<Text>,
+        ship_city -> Nullable<Text>,
+        ship_postal_code -> Nullable<Text>,
+        ship_region -> Nullable<Text>,
+        ship_country -> Nullable<Text>,
+        ship_phone -> Nullable<Text>,
+        shipping_method_id -> Nullable<Text>,
+        shipping_method_name -> Nullable<Text>,
+        shipping_method_price_cents -> Nullable<BigInt>,
+        /// The code used, whose use a cancel gives back.
+        discount_id -> Nullable<Text>,
+        discount_code -> Nullable<Text>,
+        paid_at -> Nullable<Timestamp>,
+        payment_reference -> Nullable<Text>,
+        /// `customer`, `admin` or `payment_timeout` once cancelled.
+        cancel_reason -> Nullable<Text>,
     }
 }
 
@@ -129,7 +152,90 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    addresses (id) {
+        id -> Text,
+        user_id -> Text,
+        name -> Text,
+        line1 -> Text,
+        line2 -> Nullable<Text>,
+        city -> Text,
+        postal_code -> Nullable<Text>,
+        region -> Nullable<Text>,
+        /// ISO 3166-1 alpha-2, upper-case.
+        country -> Text,
+        phone -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    shipping_methods (id) {
+        id -> Text,
+        name -> Text,
+        price_cents -> BigInt,
+        currency -> Text,
+        /// `,DE,FR,`; empty: everywhere.
+        countries -> Text,
+        free_over_cents -> Nullable<BigInt>,
+        archived -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tax_rates (id) {
+        id -> Text,
+        /// Unique.
+        country -> Text,
+        rate_bp -> BigInt,
+        includes_shipping -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    discount_codes (id) {
+        id -> Text,
+        /// Unique, upper-case.
+        code -> Text,
+        /// `percent` or `fixed`.
+        kind -> Text,
+        value -> BigInt,
+        currency -> Nullable<Text>,
+        min_subtotal_cents -> Nullable<BigInt>,
+        starts_at -> Nullable<Timestamp>,
+        ends_at -> Nullable<Timestamp>,
+        max_uses -> Nullable<BigInt>,
+        max_uses_per_user -> Nullable<BigInt>,
+        /// Non-cancelled orders with the code; moved only by orders.
+        uses -> BigInt,
+        archived -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    discount_customer_uses (discount_id, user_id) {
+        discount_id -> Text,
+        user_id -> Text,
+        uses -> BigInt,
+        /// The code's per-user limit at the last use; a CHECK holds `uses` to it.
+        max_uses -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(addresses -> users (user_id));
+diesel::joinable!(discount_customer_uses -> discount_codes (discount_id));
 diesel::joinable!(carts -> users (user_id));
 diesel::joinable!(cart_items -> carts (cart_id));
 diesel::joinable!(cart_items -> products (product_id));
@@ -145,5 +251,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     cart_items,
     orders,
     order_items,
-    idempotency_keys
+    idempotency_keys,
+    addresses,
+    shipping_methods,
+    tax_rates,
+    discount_codes,
+    discount_customer_uses
 );

@@ -5,6 +5,8 @@
 
 mod support;
 
+use zonmart_domain::PricingRefusal;
+
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -34,7 +36,10 @@ async fn fifty_single_unit_orders_for_ten_in_stock_let_exactly_ten_through(db: D
     let results = buyers.join_all().await;
 
     let placed = results.iter().filter(|r| r.is_ok()).count();
-    let short = results.iter().filter(|r| **r == Err(PlaceOrderError::InsufficientStock(vec![teapot.id]))).count();
+    let short = results
+        .iter()
+        .filter(|r| **r == Err(PlaceOrderError::Refused(PricingRefusal::InsufficientStock(vec![teapot.id]))))
+        .count();
     println!(
         "{}: 50 buyers of 10 teapots: {placed} placed, {short} short, in {:?}",
         db.backend_name(),

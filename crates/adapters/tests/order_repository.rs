@@ -2,6 +2,8 @@
 
 mod support;
 
+use zonmart_domain::PricingRefusal;
+
 use zonmart_adapters::{Database, SqlUserRepository, SystemClock};
 use zonmart_domain::{
     Cart, CartId, Order, OrderId, OrderStatus, PriceCents, Product, ProductChanges, Quantity, User, UserId,
@@ -81,7 +83,7 @@ async fn too_little_stock_names_every_short_product_and_changes_nothing(db: Data
 
     let refused = shop.place(items(&[(&none, 1), (&five, 5), (&one, 2)])).await;
 
-    assert_eq!(refused, Err(PlaceOrderError::InsufficientStock(vec![none.id, one.id])));
+    assert_eq!(refused, Err(PlaceOrderError::Refused(PricingRefusal::InsufficientStock(vec![none.id, one.id]))));
     assert_eq!(shop.levels(&[&one, &five, &none]).await, [(1, 1), (5, 1), (0, 1)], "nothing taken, nothing bumped");
     assert!(shop.all_orders().await.is_empty());
 
@@ -101,7 +103,10 @@ async fn archived_or_missing_products_are_unavailable_before_any_short_one(db: D
 
     let refused = shop.place(items(&[(&short, 9), (&archived, 1), (&fine, 1), (&missing, 1)])).await;
 
-    assert_eq!(refused, Err(PlaceOrderError::ProductUnavailable(vec![archived.id, missing.id])));
+    assert_eq!(
+        refused,
+        Err(PlaceOrderError::Refused(PricingRefusal::ProductUnavailable(vec![archived.id, missing.id])))
+    );
     assert_eq!(shop.levels(&[&short, &fine, &archived]).await, [(1, 1), (10, 1), (10, 2)]);
     assert!(shop.all_orders().await.is_empty());
 }
@@ -113,7 +118,7 @@ async fn an_order_in_two_currencies_is_refused_and_changes_nothing(db: Database)
 
     let refused = shop.place(items(&[(&dollars, 1), (&euros, 1)])).await;
 
-    assert_eq!(refused, Err(PlaceOrderError::MixedCurrencies(vec![euros.id])));
+    assert_eq!(refused, Err(PlaceOrderError::Refused(PricingRefusal::MixedCurrencies(vec![euros.id]))));
     assert_eq!(shop.levels(&[&dollars, &euros]).await, [(10, 1), (10, 1)]);
     assert!(shop.all_orders().await.is_empty());
 }
@@ -162,7 +167,10 @@ async fn a_cart_order_refused_for_stock_leaves_the_cart_as_it_was(db: Database) 
     let kettle = shop.stock("Kettle", 3000, 1).await;
     let cart = a_cart(&shop, &[(&teapot, 1), (&kettle, 2)]).await;
 
-    assert_eq!(shop.place(OrderSource::Cart).await, Err(PlaceOrderError::InsufficientStock(vec![kettle.id])));
+    assert_eq!(
+        shop.place(OrderSource::Cart).await,
+        Err(PlaceOrderError::Refused(PricingRefusal::InsufficientStock(vec![kettle.id])))
+    );
     assert_eq!(shop.carts.find_by_user(shop.user.id).await.unwrap(), Some(cart));
     assert_eq!(shop.levels(&[&teapot, &kettle]).await, [(10, 1), (1, 1)]);
 }

@@ -32,6 +32,10 @@ pub struct ProblemDetails {
     /// For `insufficient_stock` and `product_unavailable`: the products at fault.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub product_ids: Option<Vec<String>>,
+    /// For `discount_unavailable`: `unknown`, `not_started`, `expired`,
+    /// `min_subtotal`, `exhausted`, `already_used` or `currency`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// One invalid field of a request.
@@ -100,6 +104,8 @@ impl ApiError {
                 AppError::IdempotencyConflict(_) => (S::CONFLICT, "duplicate", "Duplicate request"),
                 AppError::ProductUnavailable { .. } => (S::CONFLICT, "product_unavailable", "Product unavailable"),
                 AppError::InsufficientStock { .. } => (S::CONFLICT, "insufficient_stock", "Insufficient stock"),
+                AppError::ShippingUnavailable => (S::CONFLICT, "shipping_unavailable", "Shipping unavailable"),
+                AppError::DiscountUnavailable { .. } => (S::CONFLICT, "discount_unavailable", "Discount unavailable"),
                 AppError::InvalidTransition { .. } => (S::CONFLICT, "invalid_transition", "Invalid transition"),
                 AppError::Unauthorized => (S::UNAUTHORIZED, "unauthorized", "Unauthorized"),
                 AppError::Forbidden(_) => (S::FORBIDDEN, "forbidden", "Forbidden"),
@@ -169,6 +175,13 @@ impl ApiError {
         }
     }
 
+    fn reason(&self) -> Option<String> {
+        match self {
+            ApiError::App(AppError::DiscountUnavailable { reason }) => Some(reason.as_str().to_owned()),
+            _ => None,
+        }
+    }
+
     pub fn to_problem(&self) -> ProblemDetails {
         let Kind { status, code, title } = self.kind();
         ProblemDetails {
@@ -180,6 +193,7 @@ impl ApiError {
             errors: self.field_errors(),
             current_version: self.current_version(),
             product_ids: self.product_ids(),
+            reason: self.reason(),
         }
     }
 }

@@ -4,10 +4,14 @@
 use std::sync::Arc;
 
 use zonmart_adapters::{
-    BcryptHasher, Database, JwtIssuer, RandomSecrets, SqlCartRepository, SqlIdempotencyStore, SqlOrderRepository,
-    SqlProductRepository, SqlRefreshTokenStore, SqlUserRepository, SystemClock, UlidGenerator,
+    BcryptHasher, Database, JwtIssuer, RandomSecrets, SqlAddressRepository, SqlCartRepository, SqlDiscountRepository,
+    SqlIdempotencyStore, SqlOrderRepository, SqlProductRepository, SqlRefreshTokenStore, SqlShippingMethodRepository,
+    SqlTaxRateRepository, SqlUserRepository, SystemClock, UlidGenerator,
 };
-use zonmart_app::{AuthPorts, AuthService, CartService, IdempotencyService, OrderService, ProductService, UserService};
+use zonmart_app::{
+    AddressService, AuthPorts, AuthService, CartService, DiscountService, IdempotencyService, OrderService,
+    ProductService, ShippingMethodService, TaxRateService, UserService,
+};
 use zonmart_ports::{
     Clock, HashError, IdGenerator, PasswordHasher, ProductRepository, StoreHealth, TokenIssuer, UserRepository,
 };
@@ -20,6 +24,10 @@ pub struct AppState {
     pub products: ProductService,
     pub cart: CartService,
     pub orders: OrderService,
+    pub addresses: AddressService,
+    pub shipping_methods: ShippingMethodService,
+    pub tax_rates: TaxRateService,
+    pub discounts: DiscountService,
     pub idempotency: IdempotencyService,
     pub health: Arc<dyn StoreHealth>,
     /// For the pool gauges of `/metrics`.
@@ -49,6 +57,18 @@ impl AppState {
             products: ProductService::new(products.clone(), clock.clone(), ids.clone()),
             cart: CartService::new(Arc::new(SqlCartRepository::new(db.clone())), products, clock.clone(), ids.clone()),
             orders: OrderService::new(Arc::new(SqlOrderRepository::new(db.clone())), clock.clone(), ids.clone()),
+            addresses: AddressService::new(Arc::new(SqlAddressRepository::new(db.clone())), clock.clone(), ids.clone()),
+            shipping_methods: ShippingMethodService::new(
+                Arc::new(SqlShippingMethodRepository::new(db.clone())),
+                clock.clone(),
+                ids.clone(),
+            ),
+            tax_rates: TaxRateService::new(Arc::new(SqlTaxRateRepository::new(db.clone())), clock.clone(), ids.clone()),
+            discounts: DiscountService::new(
+                Arc::new(SqlDiscountRepository::new(db.clone())),
+                clock.clone(),
+                ids.clone(),
+            ),
             idempotency: IdempotencyService::new(Arc::new(SqlIdempotencyStore::new(db.clone())), clock.clone()),
             auth: AuthService::new(AuthPorts {
                 users,

@@ -2,7 +2,9 @@
 //! variant to exactly one problem document.
 
 use thiserror::Error;
-use zonmart_domain::{OrderStatus, ProductId, StatusChangeError, ValidationErrors, Version, VersionConflict};
+use zonmart_domain::{
+    DiscountRefusal, OrderStatus, ProductId, StatusChangeError, ValidationErrors, Version, VersionConflict,
+};
 use zonmart_ports::{HashError, RepoError, TokenError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -25,6 +27,12 @@ pub enum AppError {
     /// Products without enough stock for the order.
     #[error("insufficient stock")]
     InsufficientStock { product_ids: Vec<ProductId> },
+    /// The shipping method asked for cannot ship this order.
+    #[error("the shipping method is unknown, archived, in another currency or does not ship there")]
+    ShippingUnavailable,
+    /// The discount code cannot be used on this order, and why.
+    #[error("the discount code cannot be used: {reason}")]
+    DiscountUnavailable { reason: DiscountRefusal },
     /// An order status change the state machine does not have.
     #[error("an order that is {from} cannot become {to}")]
     InvalidTransition { from: OrderStatus, to: OrderStatus },

@@ -6,11 +6,15 @@
 //!   bootstrap the first admin.
 //! - [`ProductService`]: the catalog (public reads, admin writes, archiving).
 //! - [`CartService`]: the caller's cart.
-//! - [`OrderService`]: placing orders without overselling, the status machine.
+//! - [`OrderService`]: placing and quoting orders without overselling, the status machine.
+//! - [`checkout`]: [`AddressService`], [`ShippingMethodService`],
+//!   [`TaxRateService`], [`DiscountService`].
 //! - [`IdempotencyService`]: replaying the first answer to a retried request.
 
+mod access;
 pub mod auth;
 pub mod cart;
+pub mod checkout;
 pub mod error;
 pub mod idempotency;
 pub mod orders;
@@ -22,6 +26,7 @@ mod test_support;
 
 pub use auth::{AuthPorts, AuthService, LoginTokens};
 pub use cart::CartService;
+pub use checkout::{AddressService, DiscountService, ShippingMethodService, TaxRateService};
 pub use error::AppError;
 pub use idempotency::{Begin, IdempotencyService};
 pub use orders::{OrderRequest, OrderService};

@@ -75,6 +75,22 @@ ulid_id!(
     /// Identifies an order.
     OrderId
 );
+ulid_id!(
+    /// Identifies a saved address.
+    AddressId
+);
+ulid_id!(
+    /// Identifies a shipping method.
+    ShippingMethodId
+);
+ulid_id!(
+    /// Identifies a tax rate.
+    TaxRateId
+);
+ulid_id!(
+    /// Identifies a discount code.
+    DiscountId
+);
 
 #[cfg(test)]
 mod tests {

@@ -6,26 +6,46 @@
 //! about HTTP or SQL.
 
 pub mod actor;
+pub mod address;
 pub mod cart;
+pub mod country;
+pub mod discount;
 pub mod idempotency;
 pub mod ids;
 pub mod money;
 pub mod order;
 pub mod page;
+pub mod pricing;
 pub mod product;
+pub mod shipping;
+pub mod tax;
 pub mod text;
 pub mod user;
 pub mod validation;
 pub mod version;
 
 pub use actor::{Actor, Role, Session};
+pub use address::{AddressChanges, AddressField, AddressInput, PostalAddress, SavedAddress};
 pub use cart::{Cart, CartError, CartLine, PricedCart, PricedLine, Quantity};
+pub use country::CountryCode;
+pub use discount::{
+    Discount, DiscountChanges, DiscountCode, DiscountKind, DiscountRefusal, DiscountTerms, DiscountUse, NewDiscount,
+    UseLimit,
+};
 pub use idempotency::IdempotencyKey;
-pub use ids::{CartId, InvalidId, OrderId, ProductId, UserId};
+pub use ids::{AddressId, CartId, DiscountId, InvalidId, OrderId, ProductId, ShippingMethodId, TaxRateId, UserId};
 pub use money::{Currency, PriceCents};
-pub use order::{MixedCurrencies, Order, OrderItem, OrderItems, OrderLine, OrderStatus, PricedItem, StatusChangeError};
+pub use order::{
+    CancelReason, Order, OrderCheckout, OrderDiscount, OrderItem, OrderItems, OrderLine, OrderShippingMethod,
+    OrderStatus, StatusChangeError,
+};
 pub use page::{Cursor, Limit, Page, PageRequest, SortKey};
+pub use pricing::{
+    price, DiscountChoice, LineStock, Pricing, PricingInput, PricingRefusal, ProductTerms, ShippingChoice,
+};
 pub use product::{Description, NewProduct, Product, ProductChanges, ProductName, Sku, Stock};
+pub use shipping::{Countries, MethodName, NewShippingMethod, ShippingMethod, ShippingMethodChanges};
+pub use tax::{NewTaxRate, RateBp, TaxRate, TaxRateChanges};
 pub use user::{Address, Email, FullName, NewUser, Password, PasswordHash, User, UserChanges, Username};
 pub use validation::{FieldError, ValidationErrors};
 pub use version::{Version, VersionConflict};

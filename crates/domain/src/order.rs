@@ -8,9 +8,12 @@ use std::str::FromStr;
 use thiserror::Error;
 
 use crate::actor::Actor;
+use crate::address::PostalAddress;
 use crate::cart::{Quantity, MAX_LINES};
-use crate::ids::{OrderId, ProductId, UserId};
-use crate::money::{Currency, PriceCents};
+use crate::discount::DiscountCode;
+use crate::ids::{DiscountId, OrderId, ProductId, ShippingMethodId, UserId};
+use crate::money::Currency;
+use crate::pricing::Pricing;
 use crate::validation::ValidationErrors;
 use crate::version::Version;
 use crate::Timestamp;
@@ -105,16 +108,6 @@ impl OrderItems {
     }
 }
 
-/// A product's terms at the moment it is ordered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PricedItem {
-    pub product_id: ProductId,
-    pub name: String,
-    pub quantity: Quantity,
-    pub unit_price: PriceCents,
-    pub currency: Currency,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderLine {
     pub product_id: ProductId,
@@ -126,24 +119,87 @@ pub struct OrderLine {
     pub line_total_cents: i64,
 }
 
+/// Why an order was cancelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CancelReason {
+    /// The customer cancelled their own order.
+    Customer,
+    /// An admin (or a service acting as one) cancelled it.
+    Admin,
+    /// It stayed unpaid longer than the shop allows.
+    PaymentTimeout,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[error("must be one of: customer, admin, payment_timeout")]
+pub struct InvalidCancelReason;
+
+impl CancelReason {
+    pub const ALL: [CancelReason; 3] = [CancelReason::Customer, CancelReason::Admin, CancelReason::PaymentTimeout];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CancelReason::Customer => "customer",
+            CancelReason::Admin => "admin",
+            CancelReason::PaymentTimeout => "payment_timeout",
+        }
+    }
+}
+
+impl FromStr for CancelReason {
+    type Err = InvalidCancelReason;
+    fn from_str(s: &str) -> Result<Self, InvalidCancelReason> {
+        CancelReason::ALL.into_iter().find(|reason| reason.as_str() == s).ok_or(InvalidCancelReason)
+    }
+}
+
+/// The shipping method as it was when the order was placed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderShippingMethod {
+    pub id: ShippingMethodId,
+    pub name: String,
+    /// The method's price then (the order's `shipping_cents` may be 0: free over).
+    pub price_cents: i64,
+}
+
+/// The discount code an order used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderDiscount {
+    pub id: DiscountId,
+    /// As stored when ordering, upper-case.
+    pub code: DiscountCode,
+}
+
+/// What an order ships to and with, beside its lines.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrderCheckout {
+    /// A copy: later edits of a saved address do not touch it.
+    pub shipping_address: Option<PostalAddress>,
+    pub shipping_method: Option<OrderShippingMethod>,
+    pub discount: Option<OrderDiscount>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Order {
     pub id: OrderId,
     pub user_id: UserId,
     pub status: OrderStatus,
     pub lines: Vec<OrderLine>,
+    pub subtotal_cents: i64,
+    pub discount_cents: i64,
+    pub shipping_cents: i64,
+    pub tax_cents: i64,
+    /// `subtotal − discount + shipping + tax`.
     pub total_cents: i64,
     pub currency: Currency,
+    pub checkout: OrderCheckout,
+    pub paid_at: Option<Timestamp>,
+    pub payment_reference: Option<String>,
+    /// Set when, and only when, the order is cancelled.
+    pub cancel_reason: Option<CancelReason>,
     pub version: Version,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
-}
-
-/// An order must be in one currency.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("an order must be in one currency; these products are priced in another")]
-pub struct MixedCurrencies {
-    pub product_ids: Vec<ProductId>,
 }
 
 /// Why a status change is refused.
@@ -158,42 +214,27 @@ pub enum StatusChangeError {
 }
 
 impl Order {
-    /// A pending order of `items` (in the client's order) at version 1: prices
-    /// copied into the lines, the total computed, one currency required.
-    pub fn place(
-        id: OrderId,
-        user_id: UserId,
-        items: Vec<PricedItem>,
-        now: Timestamp,
-    ) -> Result<Order, MixedCurrencies> {
-        let currency = items.first().map(|i| i.currency.clone()).unwrap_or_default();
-        let foreign: Vec<ProductId> = items.iter().filter(|i| i.currency != currency).map(|i| i.product_id).collect();
-        if !foreign.is_empty() {
-            return Err(MixedCurrencies { product_ids: foreign });
-        }
-        let lines: Vec<OrderLine> = items
-            .into_iter()
-            .map(|i| OrderLine {
-                product_id: i.product_id,
-                name: i.name,
-                quantity: i.quantity,
-                unit_price_cents: i.unit_price.get(),
-                // Bounded by PriceCents::MAX × Quantity::MAX × MAX_LINES < i64::MAX.
-                line_total_cents: i.unit_price.get() * i.quantity.get(),
-            })
-            .collect();
-        let total_cents = lines.iter().map(|l| l.line_total_cents).sum();
-        Ok(Order {
+    /// A pending order at version 1, priced by [`crate::pricing::price`].
+    pub fn place(id: OrderId, user_id: UserId, pricing: Pricing, checkout: OrderCheckout, now: Timestamp) -> Order {
+        Order {
             id,
             user_id,
             status: OrderStatus::Pending,
-            lines,
-            total_cents,
-            currency,
+            lines: pricing.lines,
+            subtotal_cents: pricing.subtotal_cents,
+            discount_cents: pricing.discount_cents,
+            shipping_cents: pricing.shipping_cents,
+            tax_cents: pricing.tax_cents,
+            total_cents: pricing.total_cents,
+            currency: pricing.currency,
+            checkout,
+            paid_at: None,
+            payment_reference: None,
+            cancel_reason: None,
             version: Version::INITIAL,
             created_at: now,
             updated_at: now,
-        })
+        }
     }
 
     /// The order after `actor` moves it to `to`, one version later. Admins
@@ -207,10 +248,16 @@ impl Order {
         if !actor.is_admin() && !customer_may {
             return Err(StatusChangeError::Forbidden);
         }
-        Ok(Order { status: to, version: self.version.next(), updated_at: now, ..self.clone() })
+        let cancel_reason = match (to, actor.is_admin()) {
+            (OrderStatus::Cancelled, true) => Some(CancelReason::Admin),
+            (OrderStatus::Cancelled, false) => Some(CancelReason::Customer),
+            _ => self.cancel_reason,
+        };
+        Ok(Order { status: to, cancel_reason, version: self.version.next(), updated_at: now, ..self.clone() })
     }
 
-    /// Whether moving to `to` puts the ordered units back in stock.
+    /// Whether moving to `to` gives back what placing took: the ordered units
+    /// to stock and the discount code's use.
     pub fn restocks_on(to: OrderStatus) -> bool {
         to == OrderStatus::Cancelled
     }
@@ -232,24 +279,26 @@ mod tests {
         ProductId::from_ulid(Ulid::from_parts(n, 0))
     }
 
-    fn item(n: u64, price: i64, qty: i64, currency: &str) -> PricedItem {
-        PricedItem {
-            product_id: pid(n),
-            name: format!("product {n}"),
-            quantity: Quantity::new(qty).unwrap(),
-            unit_price: PriceCents::new(price).unwrap(),
-            currency: Currency::parse(currency).unwrap(),
-        }
-    }
-
     fn order(status: OrderStatus) -> Order {
-        let mut o = Order::place(
-            OrderId::from_ulid(Ulid::from_parts(5, 5)),
-            UserId::from_ulid(Ulid::from_parts(1, 1)),
-            vec![item(1, 250, 2, "USD")],
-            t0(),
-        )
-        .unwrap();
+        let line = OrderLine {
+            product_id: pid(1),
+            name: "Teapot".into(),
+            quantity: Quantity::new(2).unwrap(),
+            unit_price_cents: 250,
+            line_total_cents: 500,
+        };
+        let pricing = Pricing {
+            lines: vec![line],
+            currency: Currency::usd(),
+            subtotal_cents: 500,
+            discount_cents: 50,
+            shipping_cents: 100,
+            tax_cents: 10,
+            total_cents: 560,
+        };
+        let id = OrderId::from_ulid(Ulid::from_parts(5, 5));
+        let mut o =
+            Order::place(id, UserId::from_ulid(Ulid::from_parts(1, 1)), pricing, OrderCheckout::default(), t0());
         o.status = status;
         o
     }
@@ -269,31 +318,32 @@ mod tests {
     }
 
     #[test]
-    fn placing_copies_prices_and_computes_totals() {
-        let o = Order::place(
-            OrderId::from_ulid(Ulid::from_parts(5, 5)),
-            UserId::from_ulid(Ulid::from_parts(1, 1)),
-            vec![item(1, 1999, 3, "EUR"), item(2, 1, 1000, "EUR")],
-            t0(),
-        )
-        .unwrap();
-        assert_eq!(o.lines[0].line_total_cents, 5997);
-        assert_eq!(o.lines[1].line_total_cents, 1000);
-        assert_eq!(o.total_cents, 6997);
-        assert_eq!(o.currency.as_str(), "EUR");
+    fn a_placed_order_is_pending_at_version_one_with_the_priced_amounts() {
+        let o = order(Pending);
         assert_eq!((o.status, o.version), (Pending, Version::INITIAL));
+        assert_eq!(
+            (o.subtotal_cents, o.discount_cents, o.shipping_cents, o.tax_cents, o.total_cents),
+            (500, 50, 100, 10, 560)
+        );
+        assert_eq!((o.paid_at, o.payment_reference.clone(), o.cancel_reason), (None, None, None));
     }
 
     #[test]
-    fn an_order_in_two_currencies_is_refused_naming_the_odd_products() {
-        let err = Order::place(
-            OrderId::from_ulid(Ulid::from_parts(5, 5)),
-            UserId::from_ulid(Ulid::from_parts(1, 1)),
-            vec![item(1, 100, 1, "USD"), item(2, 100, 1, "EUR")],
-            t0(),
-        )
-        .unwrap_err();
-        assert_eq!(err.product_ids, vec![pid(2)]);
+    fn cancelling_records_who_cancelled() {
+        let by_customer = order(Pending).change_status(Cancelled, &actor(Role::Customer), t0()).unwrap();
+        assert_eq!(by_customer.cancel_reason, Some(CancelReason::Customer));
+        let by_admin = order(Paid).change_status(Cancelled, &actor(Role::Admin), t0()).unwrap();
+        assert_eq!(by_admin.cancel_reason, Some(CancelReason::Admin));
+        let paid = order(Pending).change_status(Paid, &actor(Role::Admin), t0()).unwrap();
+        assert_eq!(paid.cancel_reason, None);
+    }
+
+    #[test]
+    fn cancel_reasons_read_back_as_written() {
+        for reason in CancelReason::ALL {
+            assert_eq!(reason.as_str().parse::<CancelReason>(), Ok(reason));
+        }
+        assert_eq!("timeout".parse::<CancelReason>(), Err(InvalidCancelReason));
     }
 
     #[test]

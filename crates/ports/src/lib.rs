@@ -4,6 +4,7 @@
 //! (`MockUserRepository`, ...), so other crates' tests can use them.
 
 pub mod cart_repository;
+pub mod checkout_repositories;
 pub mod clock;
 pub mod health;
 pub mod idempotency_store;
@@ -17,11 +18,12 @@ pub mod token;
 pub mod user_repository;
 
 pub use cart_repository::CartRepository;
+pub use checkout_repositories::{AddressRepository, DiscountRepository, ShippingMethodRepository, TaxRateRepository};
 pub use clock::Clock;
 pub use health::StoreHealth;
 pub use idempotency_store::{Claim, IdempotencyStore, StoredResponse};
 pub use ids::IdGenerator;
-pub use order_repository::{OrderFilter, OrderRepository, OrderSource, PlaceOrder, PlaceOrderError};
+pub use order_repository::{Checkout, OrderFilter, OrderRepository, OrderSource, PlaceOrder, PlaceOrderError, ShipTo};
 pub use password::{HashError, PasswordHasher};
 pub use product_repository::{ProductFilter, ProductRepository, ProductSort};
 pub use refresh_tokens::{Consumed, RefreshToken, RefreshTokenStore, SecretGenerator};
@@ -32,6 +34,9 @@ pub use user_repository::{UserFilter, UserRepository};
 #[cfg(feature = "mock")]
 pub use {
     cart_repository::MockCartRepository,
+    checkout_repositories::{
+        MockAddressRepository, MockDiscountRepository, MockShippingMethodRepository, MockTaxRateRepository,
+    },
     clock::MockClock,
     health::MockStoreHealth,
     idempotency_store::MockIdempotencyStore,

@@ -3,7 +3,8 @@
 use async_trait::async_trait;
 use thiserror::Error;
 use zonmart_domain::{
-    Order, OrderId, OrderItems, OrderStatus, Page, PageRequest, ProductId, Timestamp, UserId, Version,
+    AddressId, DiscountCode, Order, OrderId, OrderItems, OrderStatus, Page, PageRequest, PostalAddress, Pricing,
+    PricingRefusal, ShippingMethodId, Timestamp, UserId, Version,
 };
 
 use crate::RepoError;
@@ -17,6 +18,25 @@ pub enum OrderSource {
     Cart,
 }
 
+/// Where an order ships to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShipTo {
+    /// An address given with the order.
+    Address(PostalAddress),
+    /// One of the customer's saved addresses (another's is `AddressNotFound`).
+    Saved(AddressId),
+}
+
+/// What an order ships to and with, and the code it uses; all optional (an
+/// order with none of it costs its lines). A shipping method needs an
+/// address: the use case checks that before.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Checkout {
+    pub ship_to: Option<ShipTo>,
+    pub shipping_method: Option<ShippingMethodId>,
+    pub discount_code: Option<DiscountCode>,
+}
+
 /// Everything `place` needs; id and time come from the use case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlaceOrder {
@@ -26,21 +46,17 @@ pub struct PlaceOrder {
     /// refuses the order unless it is the user's current one.
     pub session_generation: i64,
     pub source: OrderSource,
+    pub checkout: Checkout,
     pub now: Timestamp,
 }
 
-/// Why an order was not placed. Nothing changed in any of these cases.
+/// Why an order was not placed (or quoted). Nothing changed in any case.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum PlaceOrderError {
-    /// Products that do not exist or are archived.
-    #[error("products unavailable: {0:?}")]
-    ProductUnavailable(Vec<ProductId>),
-    /// Products without enough stock for their line.
-    #[error("insufficient stock: {0:?}")]
-    InsufficientStock(Vec<ProductId>),
-    /// Products priced in another currency than the order's first line.
-    #[error("mixed currencies: {0:?}")]
-    MixedCurrencies(Vec<ProductId>),
+    /// What the pricing function refused (products, stock, currency,
+    /// shipping, discount), the first reason in its order.
+    #[error(transparent)]
+    Refused(#[from] PricingRefusal),
     /// `OrderSource::Cart` with an empty (or absent) cart.
     #[error("the cart is empty")]
     EmptyCart,
@@ -48,6 +64,9 @@ pub enum PlaceOrderError {
     /// caller's session of that user was ended (`session_generation`).
     #[error("no enabled user is the customer")]
     UnknownCustomer,
+    /// `ShipTo::Saved` names no address of the customer's.
+    #[error("no such address")]
+    AddressNotFound,
     #[error(transparent)]
     Repo(#[from] RepoError),
 }
@@ -73,14 +92,19 @@ pub trait OrderRepository: Send + Sync {
     /// deadlocks are retried a bounded number of times.
     async fn place(&self, order: &PlaceOrder) -> Result<Order, PlaceOrderError>;
 
+    /// What `place` would answer for `order` right now, priced by the same
+    /// function, with the same refusals; takes, reserves and writes nothing.
+    async fn quote(&self, order: &PlaceOrder) -> Result<Pricing, PlaceOrderError>;
+
     async fn find(&self, id: OrderId) -> Result<Option<Order>, RepoError>;
 
     /// Newest first.
     async fn list(&self, filter: &OrderFilter, page: PageRequest) -> Result<Page<Order>, RepoError>;
 
-    /// Writes `order`'s status, version and `updated_at` only while the stored
-    /// order is at `expected`; with `restock`, puts every line's quantity back
-    /// into its product's stock in the same transaction (product-id order).
+    /// Writes `order`'s status, cancel reason, version and `updated_at` only
+    /// while the stored order is at `expected`; with `restock`, puts every
+    /// line's quantity back into its product's stock (product-id order) and
+    /// gives the order's discount use back, in the same transaction.
     async fn update_status(&self, order: &Order, expected: Version, restock: bool) -> Result<(), RepoError>;
 
     /// Deletes the order (and its lines) only while it is at `expected`.

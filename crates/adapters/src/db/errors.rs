@@ -10,11 +10,19 @@ const UNIQUE_FIELDS: &[(&str, &str)] = &[
     ("users_email_key", "email"),
     ("products_sku_key", "sku"),
     ("carts_user_id_key", "user_id"),
+    ("tax_rates_country_key", "country"),
+    ("discount_codes_code_key", "code"),
 ];
 
 /// Columns SQLite may name instead of an index (`UNIQUE constraint failed: users.email`).
-const UNIQUE_COLUMNS: &[(&str, &str)] =
-    &[("users.username", "username"), ("users.email", "email"), ("products.sku", "sku"), ("carts.user_id", "user_id")];
+const UNIQUE_COLUMNS: &[(&str, &str)] = &[
+    ("users.username", "username"),
+    ("users.email", "email"),
+    ("products.sku", "sku"),
+    ("carts.user_id", "user_id"),
+    ("tax_rates.country", "country"),
+    ("discount_codes.code", "code"),
+];
 
 /// Translates a diesel error into what a repository may answer.
 pub(crate) fn from_diesel(error: DieselError) -> RepoError {

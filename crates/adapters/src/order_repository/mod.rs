@@ -6,20 +6,22 @@
 //! product-id order, so concurrent writers queue instead of deadlocking.
 
 mod place;
+mod quote;
 mod rows;
+mod statements;
 
 use std::collections::HashMap;
 
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use zonmart_domain::{Order, OrderId, Page, PageRequest, Version};
+use zonmart_domain::{Order, OrderId, Page, PageRequest, Pricing, Version};
 use zonmart_ports::{OrderFilter, OrderRepository, PlaceOrder, PlaceOrderError, RepoError};
 
 use self::rows::{OrderItemRow, OrderRow};
 use crate::db::versioned::{settle, Unwritten};
 use crate::db::{in_write_transaction, with_conn, CacheStatement, Database, Rollback};
-use crate::schema::{order_items, orders, products};
+use crate::schema::{discount_codes, discount_customer_uses, order_items, orders, products};
 
 /// Stores orders in the `orders` and `order_items` tables, and moves the
 /// stock of `products` with them.
@@ -38,6 +40,10 @@ impl SqlOrderRepository {
 impl OrderRepository for SqlOrderRepository {
     async fn place(&self, order: &PlaceOrder) -> Result<Order, PlaceOrderError> {
         place::place(&self.db, order).await
+    }
+
+    async fn quote(&self, order: &PlaceOrder) -> Result<Pricing, PlaceOrderError> {
+        quote::quote(&self.db, order).await
     }
 
     async fn find(&self, id: OrderId) -> Result<Option<Order>, RepoError> {
@@ -107,11 +113,17 @@ impl OrderRepository for SqlOrderRepository {
     async fn update_status(&self, order: &Order, expected: Version, restock: bool) -> Result<(), RepoError> {
         let id = order.id.to_string();
         let (status, version) = (order.status.as_str(), order.version.get());
+        let cancel_reason = order.cancel_reason.map(|reason| reason.as_str());
         let updated_at = order.updated_at.naive_utc();
         let expected = expected.get();
         let written = in_write_transaction!(self.db, |conn| {
             let written = diesel::update(orders::table.find(&id).filter(orders::version.eq(expected)))
-                .set((orders::status.eq(status), orders::version.eq(version), orders::updated_at.eq(updated_at)))
+                .set((
+                    orders::status.eq(status),
+                    orders::cancel_reason.eq(cancel_reason),
+                    orders::version.eq(version),
+                    orders::updated_at.eq(updated_at),
+                ))
                 .cached()
                 .execute(conn)
                 .await?;
@@ -139,6 +151,29 @@ impl OrderRepository for SqlOrderRepository {
                         .cached()
                         .execute(conn)
                         .await?;
+                }
+                // The discount use goes back after the stock: the lock
+                // order placing keeps (products, then the code).
+                let (discount_id, customer) = orders::table
+                    .find(&id)
+                    .select((orders::discount_id, orders::user_id))
+                    .first::<(Option<String>, String)>(conn)
+                    .await?;
+                if let Some(discount_id) = discount_id {
+                    diesel::update(discount_codes::table.find(&discount_id))
+                        .set(discount_codes::uses.eq(discount_codes::uses - 1))
+                        .cached()
+                        .execute(conn)
+                        .await?;
+                    diesel::update(
+                        discount_customer_uses::table
+                            .filter(discount_customer_uses::discount_id.eq(&discount_id))
+                            .filter(discount_customer_uses::user_id.eq(&customer)),
+                    )
+                    .set(discount_customer_uses::uses.eq(discount_customer_uses::uses - 1))
+                    .cached()
+                    .execute(conn)
+                    .await?;
                 }
             }
             Ok(())

@@ -1,398 +1,432 @@
-//! Placing an order: one write transaction that checks the customer, takes
-//! the stock, copies the prices, empties a cart used and stores the order,
-//! or changes nothing.
+//! Placing an order: ONE write transaction that checks the customer, takes
+//! the stock and the discount use, copies the prices, empties a cart used
+//! and stores the order with its address snapshot, or changes nothing.
 //!
-//! The customer check (a user of that id who is not disabled) is the
-//! transaction's first statement, so no order is placed for a user disabled
-//! or deleted before it began, and a caller holding only a verified token
-//! needs no look-up round trip of its own first. It takes no lock: an order
-//! already past the check when its user is disabled or deleted still
-//! commits, as it would after a look-up before the transaction.
+//! What the order costs, and which refusal comes first, is the domain's
+//! pricing function (`zonmart_domain::price`); this module only gathers what
+//! it needs, atomically, and writes the result. The transaction is written
+//! once as flights of statements (`statements`), pipelined on PostgreSQL:
 //!
-//! Stock moves only through `UPDATE products SET stock = stock - q ... WHERE
-//! stock >= q AND NOT archived`, one product at a time in product-id order
-//! (`OrderItems::in_lock_order`). The condition is re-checked against the
-//! committed row whenever another writer got there first, so stock never
-//! goes below zero (the CHECK constraint would refuse it anyway), and since
-//! every writer locks products in the same order, orders cannot deadlock.
+//! 1. (`from_cart` only) `BEGIN`, the customer check, the cart bumped (which
+//!    locks it, so no concurrent save slips lines in), its lines read and
+//!    deleted;
+//! 2. (`BEGIN` and the customer check, unless 1 ran) each line's stock taken
+//!    with `UPDATE products SET stock = stock - q ... WHERE stock >= q AND
+//!    NOT archived`, in product-id order (`OrderItems::in_lock_order`), so
+//!    concurrent orders cannot deadlock; the shipping method, the saved
+//!    address and its country's tax rate read; a use of the discount code
+//!    taken with `UPDATE discount_codes SET uses = uses + 1 WHERE ... AND
+//!    (max_uses IS NULL OR uses < max_uses)` (after the products: the one
+//!    lock order every writer keeps);
+//! 3. only when something was not taken: why (archived or missing), read in
+//!    the same transaction;
+//! 4. the customer's use of the code (an upsert whose CHECK refuses a use
+//!    beyond `max_uses_per_user`), the order, its lines and `COMMIT`.
 //!
-//! On PostgreSQL an order of listed items is pipelined (see
-//! `db::pipeline`): `BEGIN`, the customer check and the stock updates go out
-//! together, then, once the order is composed, its inserts and `COMMIT`: two
-//! round trips instead of five plus one per line, and the rows stay locked
-//! for one round trip, not three. The statements, their order and the outcome are the same
-//! as on the general path, which SQLite and orders from a cart take.
+//! A plain order is two round trips on PostgreSQL, as before: flight 2 and
+//! flight 4. Conditional updates re-check their condition against the
+//! committed row when another writer got there first, so neither stock nor
+//! discount uses can be over-taken, whatever the concurrency. The customer
+//! check takes no lock: an order already past it when its user is disabled
+//! still commits, as it would after a look-up before the transaction. One
+//! more write of the order (an event, say) is one more step in flight 4.
 
-use std::collections::HashMap;
-
-use diesel::dsl::not;
-use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use futures_util::{FutureExt, TryFutureExt};
-use zonmart_domain::{Currency, Order, OrderItem, OrderItems, PriceCents, PricedItem, ProductId, Quantity};
-use zonmart_ports::{OrderSource, PlaceOrder, PlaceOrderError, RepoError};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use zonmart_domain::{
+    price, Discount, DiscountChoice, DiscountUse, LineStock, Order, OrderCheckout, OrderDiscount, OrderItem,
+    OrderItems, OrderShippingMethod, PostalAddress, PriceCents, ProductId, ProductTerms, Quantity, SavedAddress,
+    ShippingChoice, ShippingMethod, TaxRate,
+};
+use zonmart_domain::{Currency, DiscountRefusal, PricingInput, PricingRefusal};
+use zonmart_ports::{OrderSource, PlaceOrder, PlaceOrderError, RepoError, ShipTo};
 
 use super::rows::{OrderItemRow, OrderRow};
-use crate::db::errors::from_pool;
-use crate::db::pipeline::{in_one_flight, Session};
+use super::statements::{Answer, Conn, CustomerUseRow, Phase, ProductRead, Step, CUSTOMER_LIMIT_CHECK};
+use crate::address_repository::AddressRow;
+use crate::db::errors::{corrupt, from_pool};
+use crate::db::pipeline::Session;
 use crate::db::transaction::{finish, should_retry};
-use crate::db::{in_write_transaction, run_detached, Backend, CacheStatement, Database, PgPool, Rollback};
-use crate::schema::{cart_items, carts, order_items, orders, products, users};
+use crate::db::{run_detached, Backend, Database, Rollback};
+use crate::discount_repository::DiscountRow;
+use crate::shipping_method_repository::ShippingMethodRow;
+use crate::tax_rate_repository::TaxRateRow;
 
-/// What taking one line's stock found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Taken {
-    /// Taken; the product's terms at this moment.
-    Terms { name: String, price_cents: i64, currency: String },
-    /// No such product, or it is archived.
-    Unavailable,
-    /// Too little stock for the line.
-    Short,
-}
-
-/// The guarded stock update of one line, returning the product's terms:
-/// `take_stock!(product id, quantity, now)`. A macro, not a function, as its
-/// type is diesel's (and the same text serves both backends).
-macro_rules! take_stock {
-    ($id:expr, $quantity:expr, $now:expr) => {
-        diesel::update(products::table.find($id).filter(products::stock.ge($quantity)).filter(not(products::archived)))
-            .set((
-                products::stock.eq(products::stock - $quantity),
-                products::version.eq(products::version + 1),
-                products::updated_at.eq($now),
-            ))
-            .returning((products::name, products::price_cents, products::currency))
-            .cached()
-    };
-}
-
-/// Why a line's stock was not taken: `Ok(Taken::Unavailable)` or
-/// `Ok(Taken::Short)`, read in the same transaction.
-macro_rules! why_not_taken {
-    ($id:expr, $conn:expr) => {
-        products::table.find($id).select(products::archived).first::<bool>($conn).await.optional().map(|archived| {
-            match archived {
-                None | Some(true) => Taken::Unavailable,
-                Some(false) => Taken::Short,
-            }
-        })
-    };
-}
-
-/// The customer check: `customer_is_enabled!(user id, session generation)`
-/// is a query for the user's `disabled` flag, `None` when there is no such
-/// user, it was deleted, or the caller's session of it was ended.
-macro_rules! customer_is_enabled {
-    ($user_id:expr, $session_generation:expr) => {
-        users::table
-            .find($user_id)
-            .filter(users::deleted_at.is_null())
-            .filter(users::session_generation.eq($session_generation))
-            .select(users::disabled)
-    };
-}
-
-/// Whether the answer of `customer_is_enabled!` lets the order go on.
-fn check_customer(disabled: Option<bool>) -> Result<(), PlaceOrderError> {
-    match disabled {
-        Some(false) => Ok(()),
-        None | Some(true) => Err(PlaceOrderError::UnknownCustomer),
-    }
-}
+type Attempt<T> = Result<T, Rollback<PlaceOrderError>>;
 
 /// Places `request` as the module docs say, the whole transaction run again
 /// on a serialization failure, a deadlock or a busy SQLite.
 pub(super) async fn place(db: &Database, request: &PlaceOrder) -> Result<Order, PlaceOrderError> {
-    if let (Backend::Postgres { pool, .. }, OrderSource::Items(items)) = (db.backend(), &request.source) {
-        let (pool, request, items) = (pool.clone(), request.clone(), items.clone());
-        return run_detached(async move { Ok(place_pipelined(&pool, &request, &items).await) }).await?;
-    }
     let request = request.clone();
-    in_write_transaction!(db, |conn| {
-        let now = request.now.naive_utc();
-        let customer = request.user_id.to_string();
-        let disabled =
-            customer_is_enabled!(&customer, request.session_generation).first::<bool>(conn).await.optional()?;
-        check_customer(disabled).map_err(Rollback::Refused)?;
-        let items = match &request.source {
-            OrderSource::Items(items) => items.clone(),
-            OrderSource::Cart => {
-                // Emptying the cart starts with its row: the update locks it,
-                // so a concurrent save cannot slip lines in between our read
-                // and our delete (it waits, then finds a newer version).
-                let cart_id = diesel::update(carts::table.filter(carts::user_id.eq(&customer)))
-                    .set((carts::version.eq(carts::version + 1), carts::updated_at.eq(now)))
-                    .returning(carts::id)
-                    .cached()
-                    .get_result::<String>(conn)
-                    .await
-                    .optional()?;
-                let Some(cart_id) = cart_id else { return Err(Rollback::Refused(PlaceOrderError::EmptyCart)) };
-                let lines = cart_items::table
-                    .filter(cart_items::cart_id.eq(&cart_id))
-                    .order(cart_items::position.asc())
-                    .select((cart_items::product_id, cart_items::quantity))
-                    .load::<(String, i64)>(conn)
-                    .await?;
-                diesel::delete(cart_items::table.filter(cart_items::cart_id.eq(&cart_id))).execute(conn).await?;
-                items_from_cart(&cart_id, lines).map_err(Rollback::Refused)?
+    let checked_out = match db.backend() {
+        Backend::Postgres { pool, .. } => Pooled::Postgres(pool.clone()),
+        Backend::Sqlite(pool) => Pooled::Sqlite(pool.clone()),
+    };
+    run_detached(async move {
+        let mut conn = checked_out.get().await?;
+        let mut attempt = 1;
+        loop {
+            let outcome = conn.attempt(&request).await;
+            if !should_retry(&outcome, attempt).await {
+                break finish(outcome);
             }
+            attempt += 1;
+        }
+    })
+    .await?
+}
+
+/// A pool to take the transaction's connection from.
+enum Pooled {
+    Postgres(crate::db::PgPool),
+    Sqlite(crate::db::SqlitePool),
+}
+
+/// The connection every attempt of one order runs on.
+enum Held {
+    /// Opened and closed by hand, so the transaction can be pipelined.
+    Postgres(Box<Session>),
+    Sqlite(
+        diesel_async::pooled_connection::deadpool::Object<
+            diesel_async::sync_connection_wrapper::SyncConnectionWrapper<diesel::sqlite::SqliteConnection>,
+        >,
+    ),
+}
+
+impl Pooled {
+    async fn get(self) -> Result<Held, RepoError> {
+        Ok(match self {
+            Pooled::Postgres(pool) => Held::Postgres(Box::new(Session::new(pool.get().await.map_err(from_pool)?))),
+            Pooled::Sqlite(pool) => Held::Sqlite(pool.get().await.map_err(from_pool)?),
+        })
+    }
+}
+
+impl Held {
+    /// One attempt of the transaction: committed, or rolled back.
+    async fn attempt(&mut self, request: &PlaceOrder) -> Attempt<Order> {
+        match self {
+            Held::Postgres(session) => {
+                let Some(conn) = session.open() else {
+                    let lost = Box::new("the database connection was lost".to_owned());
+                    return Err(Rollback::Failed(DieselError::DatabaseError(
+                        DatabaseErrorKind::ClosedConnection,
+                        lost,
+                    )));
+                };
+                let outcome = transaction(&mut Conn::Postgres(conn), request).await;
+                match &outcome {
+                    Ok(_) => session.settle(),
+                    Err(_) => session.roll_back().await,
+                }
+                outcome
+            }
+            Held::Sqlite(pooled) => {
+                pooled.immediate_transaction(async |conn| transaction(&mut Conn::Sqlite(conn), request).await).await
+            }
+        }
+    }
+}
+
+/// The strings the statements bind, owned for the transaction's length.
+pub(super) struct Binds {
+    pub customer: String,
+    pub method: Option<String>,
+    pub saved_address: Option<String>,
+    pub country: Option<&'static str>,
+    pub code: Option<String>,
+}
+
+impl Binds {
+    pub(super) fn new(request: &PlaceOrder) -> Self {
+        let checkout = &request.checkout;
+        let (saved_address, country) = match &checkout.ship_to {
+            Some(ShipTo::Saved(id)) => (Some(id.to_string()), None),
+            Some(ShipTo::Address(address)) => (None, Some(address.country.as_str())),
+            None => (None, None),
         };
-
-        // Every line is tried, even after one failed, so the refusal can
-        // name every product at fault; the rollback undoes what was taken.
-        let mut taken = HashMap::new();
-        for item in items.in_lock_order() {
-            let id = item.product_id.to_string();
-            let quantity = item.quantity.get();
-            let terms = take_stock!(&id, quantity, now).get_result::<(String, i64, String)>(conn).await.optional()?;
-            let outcome = match terms {
-                Some((name, price_cents, currency)) => Taken::Terms { name, price_cents, currency },
-                None => why_not_taken!(&id, conn)?,
-            };
-            taken.insert(item.product_id, outcome);
+        Binds {
+            customer: request.user_id.to_string(),
+            method: checkout.shipping_method.map(|id| id.to_string()),
+            saved_address,
+            country,
+            code: checkout.discount_code.as_ref().map(|c| c.as_str().to_owned()),
         }
+    }
 
-        let order = compose(&request, &items, &taken).map_err(Rollback::Refused)?;
-        diesel::insert_into(orders::table).values(&OrderRow::from_order(&order)).cached().execute(conn).await?;
-        // One INSERT per line (at most 100): diesel's multi-row INSERT
-        // exists for SQLite only on its synchronous connection.
-        for line in &OrderItemRow::from_order(&order) {
-            diesel::insert_into(order_items::table).values(line).cached().execute(conn).await?;
+    /// The reads of what the order ships with (method, address, tax rate).
+    pub(super) fn checkout_reads(&self) -> Vec<Step<'_>> {
+        let mut steps = Vec::new();
+        if let Some(method) = &self.method {
+            steps.push(Step::Method(method));
         }
-        Ok(order)
-    })?
+        if let Some(address) = &self.saved_address {
+            steps.push(Step::Address(address, &self.customer));
+            steps.push(Step::RateOfAddress(address, &self.customer));
+        }
+        if let Some(country) = self.country {
+            steps.push(Step::RateOfCountry(country));
+        }
+        steps
+    }
 }
 
-/// The PostgreSQL path for listed items (module docs): the transaction in
-/// two flights on a [`Session`], run again like the general path's.
-async fn place_pipelined(pool: &PgPool, request: &PlaceOrder, items: &OrderItems) -> Result<Order, PlaceOrderError> {
-    let pooled = pool.get().await.map_err(from_pool)?;
-    let mut session = Session::new(pooled);
-    let mut attempt = 1;
-    let outcome = loop {
-        let Some(conn) = session.open() else {
-            break Err(RepoError::Unavailable("the database connection was lost".to_owned()));
-        };
-        let outcome = pipelined_attempt(conn, request, items).await;
-        match &outcome {
-            Ok(_) => session.settle(),
-            Err(_) => session.roll_back().await,
-        }
-        if !should_retry(&outcome, attempt).await {
-            break finish(outcome);
-        }
-        attempt += 1;
-    };
-    outcome?
+/// What the statements found, as answered.
+#[derive(Default)]
+pub(super) struct Found {
+    pub customer: Option<bool>,
+    pub stock: Vec<Option<(String, i64, String)>>,
+    pub products: Vec<Option<ProductRead>>,
+    pub method: Option<ShippingMethodRow>,
+    pub address: Option<AddressRow>,
+    pub rate: Option<TaxRateRow>,
+    pub discount: Option<DiscountRow>,
+    pub customer_uses: Option<i64>,
+    pub cart: Option<String>,
+    pub cart_lines: Vec<(String, i64)>,
+    pub archived: Vec<Option<bool>>,
 }
 
-/// One answer of the first flight.
-enum Opening {
-    Begun,
-    /// `customer_is_enabled!`'s.
-    Customer(Option<bool>),
-    /// A line's `take_stock!`: the product's terms if taken.
-    Stock(Option<(String, i64, String)>),
-}
-
-/// One attempt: `BEGIN`, the customer check and the stock updates (in lock
-/// order) in one flight; then, if the customer may order and every line was
-/// taken, the order's inserts and `COMMIT` in another. An error leaves the
-/// transaction open for the caller to roll back.
-async fn pipelined_attempt(
-    conn: &AsyncPgConnection,
-    request: &PlaceOrder,
-    items: &OrderItems,
-) -> Result<Order, Rollback<PlaceOrderError>> {
-    let mut c = conn;
-    let now = request.now.naive_utc();
-    let customer = request.user_id.to_string();
-    let lines: Vec<(ProductId, String, i64)> = items
-        .in_lock_order()
-        .into_iter()
-        .map(|item| (item.product_id, item.product_id.to_string(), item.quantity.get()))
-        .collect();
-
-    let mut flight = vec![
-        diesel::sql_query("BEGIN").cached().execute(&mut c).map_ok(|_| Opening::Begun).boxed(),
-        customer_is_enabled!(&customer, request.session_generation)
-            .first::<bool>(&mut c)
-            .map(|r| r.optional().map(Opening::Customer))
-            .boxed(),
-    ];
-    for (_, id, quantity) in &lines {
-        flight.push(
-            take_stock!(id.as_str(), *quantity, now)
-                .get_result::<(String, i64, String)>(&mut c)
-                .map(|r| r.optional().map(Opening::Stock))
-                .boxed(),
-        );
-    }
-    let (mut disabled, mut stock) = (None, Vec::with_capacity(lines.len()));
-    for answer in in_one_flight(flight).await? {
-        match answer {
-            Opening::Begun => {}
-            Opening::Customer(answer) => disabled = answer,
-            Opening::Stock(terms) => stock.push(terms),
+impl Found {
+    pub(super) fn record(&mut self, answers: Vec<Answer>) {
+        for answer in answers {
+            match answer {
+                Answer::Done => {}
+                Answer::Customer(disabled) => self.customer = disabled,
+                Answer::Cart(id) => self.cart = id,
+                Answer::CartLines(lines) => self.cart_lines = lines,
+                Answer::Stock(terms) => self.stock.push(terms),
+                Answer::Archived(archived) => self.archived.push(archived),
+                Answer::Product(product) => self.products.push(product),
+                Answer::Method(method) => self.method = method,
+                Answer::Address(address) => self.address = address,
+                Answer::Rate(rate) => self.rate = rate,
+                Answer::Discount(discount) => self.discount = discount,
+                Answer::CustomerUses(uses) => self.customer_uses = uses,
+            }
         }
     }
-    check_customer(disabled).map_err(Rollback::Refused)?;
 
-    let mut taken = HashMap::new();
-    for ((product_id, id, _), terms) in lines.iter().zip(stock) {
-        let outcome = match terms {
-            Some((name, price_cents, currency)) => Taken::Terms { name, price_cents, currency },
-            None => why_not_taken!(id.as_str(), &mut c)?,
-        };
-        taken.insert(*product_id, outcome);
+    /// The customer check: a user of that id who is not disabled.
+    pub(super) fn check_customer(&self) -> Result<(), PlaceOrderError> {
+        match self.customer {
+            Some(false) => Ok(()),
+            None | Some(true) => Err(PlaceOrderError::UnknownCustomer),
+        }
     }
-    let order = compose(request, items, &taken).map_err(Rollback::Refused)?;
 
-    let order_row = OrderRow::from_order(&order);
-    let line_rows = OrderItemRow::from_order(&order);
-    let mut flight = vec![diesel::insert_into(orders::table).values(&order_row).cached().execute(&mut c).boxed()];
-    for line in &line_rows {
-        flight.push(diesel::insert_into(order_items::table).values(line).cached().execute(&mut c).boxed());
-    }
-    flight.push(diesel::sql_query("COMMIT").cached().execute(&mut c).boxed());
-    in_one_flight(flight).await?;
-    Ok(order)
-}
-
-/// The lines of a cart as an order's items; an empty cart cannot be ordered.
-fn items_from_cart(cart_id: &str, lines: Vec<(String, i64)>) -> Result<OrderItems, PlaceOrderError> {
-    if lines.is_empty() {
-        return Err(PlaceOrderError::EmptyCart);
-    }
-    let corrupt = |column: &str, e: &dyn std::fmt::Display| {
-        PlaceOrderError::Repo(crate::db::errors::corrupt("cart", cart_id, column, e))
-    };
-    let items = lines
-        .into_iter()
-        .map(|(product_id, quantity)| {
-            Ok(OrderItem {
-                product_id: ProductId::parse(&product_id).map_err(|e| corrupt("product_id", &e))?,
-                quantity: Quantity::new(quantity).map_err(|e| corrupt("quantity", &e))?,
+    /// The cart's lines as the order's items; an empty cart cannot be ordered.
+    pub(super) fn cart_items(&self) -> Result<OrderItems, PlaceOrderError> {
+        let Some(cart_id) = &self.cart else { return Err(PlaceOrderError::EmptyCart) };
+        if self.cart_lines.is_empty() {
+            return Err(PlaceOrderError::EmptyCart);
+        }
+        let corrupt =
+            |column: &str, e: &dyn std::fmt::Display| PlaceOrderError::Repo(corrupt("cart", cart_id, column, e));
+        let items = self
+            .cart_lines
+            .iter()
+            .map(|(product_id, quantity)| {
+                Ok(OrderItem {
+                    product_id: ProductId::parse(product_id).map_err(|e| corrupt("product_id", &e))?,
+                    quantity: Quantity::new(*quantity).map_err(|e| corrupt("quantity", &e))?,
+                })
             })
-        })
-        .collect::<Result<Vec<_>, PlaceOrderError>>()?;
-    // A stored cart always makes valid items (at most 100 distinct products).
-    OrderItems::new(items).map_err(|e| corrupt("lines", &e))
+            .collect::<Result<Vec<_>, PlaceOrderError>>()?;
+        // A stored cart always makes valid items (at most 100 distinct products).
+        OrderItems::new(items).map_err(|e| corrupt("lines", &e))
+    }
 }
 
-/// The order, or why it is refused: unavailable products first, then those
-/// short of stock, then a second currency; each names its products in the
-/// request's order.
-fn compose(
-    request: &PlaceOrder,
-    items: &OrderItems,
-    taken: &HashMap<ProductId, Taken>,
-) -> Result<Order, PlaceOrderError> {
-    let at_fault = |fault: &Taken| -> Vec<ProductId> {
-        items.items().iter().map(|item| item.product_id).filter(|id| taken.get(id) == Some(fault)).collect()
-    };
-    let unavailable = at_fault(&Taken::Unavailable);
-    if !unavailable.is_empty() {
-        return Err(PlaceOrderError::ProductUnavailable(unavailable));
-    }
-    let short = at_fault(&Taken::Short);
-    if !short.is_empty() {
-        return Err(PlaceOrderError::InsufficientStock(short));
-    }
-    let priced = items
-        .items()
-        .iter()
-        .map(|item| match taken.get(&item.product_id) {
-            Some(Taken::Terms { name, price_cents, currency }) => priced_item(item, name, *price_cents, currency),
-            _ => Err(PlaceOrderError::Repo(RepoError::Internal(format!("no stock taken for {}", item.product_id)))),
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Order::place(request.id, request.user_id, priced, request.now)
-        .map_err(|mixed| PlaceOrderError::MixedCurrencies(mixed.product_ids))
+/// The domain's view of what was found, ready to be priced.
+pub(super) struct Facts {
+    pub lines: Vec<(OrderItem, LineStock)>,
+    pub address: Option<PostalAddress>,
+    pub method: Option<ShippingMethod>,
+    pub rate: Option<TaxRate>,
+    pub discount: Option<Discount>,
 }
 
-fn priced_item(item: &OrderItem, name: &str, price_cents: i64, currency: &str) -> Result<PricedItem, PlaceOrderError> {
-    let id = item.product_id.to_string();
-    let corrupt = |column: &str, e: &dyn std::fmt::Display| {
-        PlaceOrderError::Repo(crate::db::errors::corrupt("product", &id, column, e))
-    };
-    Ok(PricedItem {
-        product_id: item.product_id,
-        name: name.to_owned(),
-        quantity: item.quantity,
+impl Facts {
+    /// `lines` with what was found for each (in the request's order); the
+    /// rest from `found`. A saved address the customer lacks is refused here.
+    pub(super) fn new(
+        request: &PlaceOrder,
+        lines: Vec<(OrderItem, LineStock)>,
+        found: Found,
+    ) -> Result<Facts, PlaceOrderError> {
+        let address = match &request.checkout.ship_to {
+            None => None,
+            Some(ShipTo::Address(address)) => Some(address.clone()),
+            Some(ShipTo::Saved(_)) => match found.address {
+                Some(row) => Some(SavedAddress::try_from(row)?.address),
+                None => return Err(PlaceOrderError::AddressNotFound),
+            },
+        };
+        Ok(Facts {
+            lines,
+            address,
+            method: found.method.map(ShippingMethod::try_from).transpose()?,
+            rate: found.rate.map(TaxRate::try_from).transpose()?,
+            discount: found.discount.map(Discount::try_from).transpose()?,
+        })
+    }
+
+    /// Prices the order by the domain's one function. `usage` says whether a
+    /// use of the code was (or could be) taken; `None` with a code asked for
+    /// and none found means there is no such code.
+    pub(super) fn price(
+        &self,
+        request: &PlaceOrder,
+        usage: DiscountUse,
+    ) -> Result<zonmart_domain::Pricing, PlaceOrderError> {
+        let shipping = match (&request.checkout.shipping_method, &self.method) {
+            (None, _) => ShippingChoice::None,
+            (Some(_), None) => ShippingChoice::Unknown,
+            (Some(_), Some(method)) => ShippingChoice::Method(method),
+        };
+        let discount = match (&request.checkout.discount_code, &self.discount) {
+            (None, _) => DiscountChoice::None,
+            (Some(_), None) => DiscountChoice::Unknown,
+            (Some(_), Some(discount)) => DiscountChoice::Code { discount, usage },
+        };
+        let input = PricingInput {
+            lines: &self.lines,
+            country: self.address.as_ref().map(|a| a.country),
+            shipping,
+            tax_rate: self.rate.as_ref(),
+            discount,
+            now: request.now,
+        };
+        price(&input).map_err(PlaceOrderError::Refused)
+    }
+
+    /// What the order records of its checkout.
+    fn checkout(&self) -> OrderCheckout {
+        OrderCheckout {
+            shipping_address: self.address.clone(),
+            shipping_method: self.method.as_ref().map(|m| OrderShippingMethod {
+                id: m.id,
+                name: m.name.as_str().to_owned(),
+                price_cents: m.price.get(),
+            }),
+            discount: self.discount.as_ref().map(|d| OrderDiscount { id: d.id, code: d.code.clone() }),
+        }
+    }
+}
+
+/// A product's terms as a row gave them.
+pub(super) fn terms(id: ProductId, name: String, price_cents: i64, currency: &str) -> Result<ProductTerms, RepoError> {
+    let corrupt = |column: &str, e: &dyn std::fmt::Display| corrupt("product", &id.to_string(), column, e);
+    Ok(ProductTerms {
+        name,
         unit_price: PriceCents::new(price_cents).map_err(|e| corrupt("price_cents", &e))?,
         currency: Currency::parse(currency).map_err(|e| corrupt("currency", &e))?,
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::Utc;
-    use ulid::Ulid;
-    use zonmart_domain::{OrderId, UserId};
+/// The transaction (module docs), on either backend. An error leaves it for
+/// the caller to roll back.
+async fn transaction(conn: &mut Conn<'_>, request: &PlaceOrder) -> Attempt<Order> {
+    let now = request.now.naive_utc();
+    let binds = Binds::new(request);
+    let mut found = Found::default();
 
-    fn pid(n: u64) -> ProductId {
-        ProductId::from_ulid(Ulid::from_parts(n, 0))
+    // Flight 1: the cart, when ordering from it.
+    let (items, phase) = match &request.source {
+        OrderSource::Items(items) => (items.clone(), Phase::Open),
+        OrderSource::Cart => {
+            let customer = binds.customer.as_str();
+            let cart = [
+                Step::Customer(customer, request.session_generation),
+                Step::TouchCart(customer, now),
+                Step::CartLines(customer),
+                Step::EmptyCart(customer),
+            ];
+            found.record(conn.flight(Phase::Open, &cart).await?);
+            found.check_customer().map_err(Rollback::Refused)?;
+            (found.cart_items().map_err(Rollback::Refused)?, Phase::Within)
+        }
+    };
+
+    // Flight 2: stock, what the order ships with, the discount use.
+    let lines: Vec<(OrderItem, String)> =
+        items.in_lock_order().into_iter().map(|item| (item, item.product_id.to_string())).collect();
+    let mut steps = Vec::with_capacity(lines.len() + 5);
+    if phase == Phase::Open {
+        steps.push(Step::Customer(&binds.customer, request.session_generation));
+    }
+    steps.extend(lines.iter().map(|(item, id)| Step::TakeStock(id, item.quantity.get(), now)));
+    steps.extend(binds.checkout_reads());
+    if let Some(code) = &binds.code {
+        steps.push(Step::TakeDiscount(code));
+    }
+    found.record(conn.flight(phase, &steps).await?);
+    found.check_customer().map_err(Rollback::Refused)?;
+    let use_taken = found.discount.is_some();
+
+    // Flight 3, only when something was not taken: why.
+    let missed: Vec<&str> =
+        lines.iter().zip(&found.stock).filter(|(_, terms)| terms.is_none()).map(|((_, id), _)| id.as_str()).collect();
+    let mut why: Vec<Step<'_>> = missed.iter().map(|id| Step::WhyNotTaken(id)).collect();
+    if let (Some(code), false) = (&binds.code, use_taken) {
+        why.push(Step::ReadDiscount(code));
+    }
+    if !why.is_empty() {
+        found.record(conn.flight(Phase::Within, &why).await?);
     }
 
-    fn request(ids: &[u64]) -> (PlaceOrder, OrderItems) {
-        let lines = ids.iter().map(|n| OrderItem { product_id: pid(*n), quantity: Quantity::new(2).unwrap() });
-        let items = OrderItems::new(lines.collect()).unwrap();
-        let request = PlaceOrder {
-            id: OrderId::from_ulid(Ulid::from_parts(9, 9)),
-            user_id: UserId::from_ulid(Ulid::from_parts(1, 1)),
-            session_generation: 0,
-            source: OrderSource::Items(items.clone()),
-            now: Utc::now(),
+    let mut archived = found.archived.iter();
+    let mut by_product = std::collections::HashMap::new();
+    for ((item, _), taken) in lines.iter().zip(std::mem::take(&mut found.stock)) {
+        let stock = match taken {
+            Some((name, price_cents, currency)) => LineStock::Taken(
+                terms(item.product_id, name, price_cents, &currency).map_err(|e| Rollback::Refused(e.into()))?,
+            ),
+            None => match archived.next() {
+                Some(Some(false)) => LineStock::Short,
+                _ => LineStock::Unavailable,
+            },
         };
-        (request, items)
+        by_product.insert(item.product_id, stock);
     }
+    let request_lines = items
+        .items()
+        .iter()
+        .map(|item| (*item, by_product.remove(&item.product_id).unwrap_or(LineStock::Unavailable)))
+        .collect();
+    let facts = Facts::new(request, request_lines, found).map_err(Rollback::Refused)?;
+    let usage = if use_taken { DiscountUse::Taken } else { DiscountUse::Exhausted };
+    let pricing = facts.price(request, usage).map_err(Rollback::Refused)?;
+    let order = Order::place(request.id, request.user_id, pricing, facts.checkout(), request.now);
 
-    fn terms(price_cents: i64, currency: &str) -> Taken {
-        Taken::Terms { name: "Teapot".into(), price_cents, currency: currency.into() }
-    }
+    // Flight 4: the customer's use of the code, the order, COMMIT.
+    let customer_use = facts.discount.as_ref().map(|d| CustomerUseRow {
+        discount_id: d.id.to_string(),
+        user_id: binds.customer.clone(),
+        uses: 1,
+        max_uses: d.max_uses_per_user.map(|m| m.get()),
+    });
+    let order_row = OrderRow::from_order(&order);
+    let line_rows = OrderItemRow::from_order(&order);
+    let mut writes = Vec::with_capacity(line_rows.len() + 2);
+    writes.extend(customer_use.as_ref().map(Step::TakeCustomerUse));
+    writes.push(Step::InsertOrder(&order_row));
+    writes.extend(line_rows.iter().map(Step::InsertLine));
+    conn.flight(Phase::Close, &writes).await.map_err(per_customer_limit)?;
+    Ok(order)
+}
 
-    #[test]
-    fn unavailable_products_are_named_before_short_ones_in_the_requests_order() {
-        let (request, items) = request(&[3, 1, 2, 4]);
-        let taken = HashMap::from([
-            (pid(1), Taken::Unavailable),
-            (pid(2), Taken::Short),
-            (pid(3), Taken::Unavailable),
-            (pid(4), terms(100, "USD")),
-        ]);
-        let refused = compose(&request, &items, &taken);
-        assert_eq!(refused, Err(PlaceOrderError::ProductUnavailable(vec![pid(3), pid(1)])));
-    }
-
-    #[test]
-    fn short_products_are_named_when_all_are_available() {
-        let (request, items) = request(&[2, 1]);
-        let taken = HashMap::from([(pid(1), Taken::Short), (pid(2), Taken::Short)]);
-        assert_eq!(compose(&request, &items, &taken), Err(PlaceOrderError::InsufficientStock(vec![pid(2), pid(1)])));
-    }
-
-    #[test]
-    fn the_order_copies_the_terms_in_the_requests_order() {
-        let (request, items) = request(&[2, 1]);
-        let taken = HashMap::from([(pid(1), terms(100, "EUR")), (pid(2), terms(250, "EUR"))]);
-        let order = compose(&request, &items, &taken).unwrap();
-        let lines: Vec<_> = order.lines.iter().map(|l| (l.product_id, l.unit_price_cents)).collect();
-        assert_eq!(lines, [(pid(2), 250), (pid(1), 100)]);
-        assert_eq!((order.total_cents, order.currency.as_str()), (700, "EUR"));
-    }
-
-    #[test]
-    fn a_second_currency_is_refused_naming_its_products() {
-        let (request, items) = request(&[1, 2]);
-        let taken = HashMap::from([(pid(1), terms(100, "USD")), (pid(2), terms(100, "EUR"))]);
-        assert_eq!(compose(&request, &items, &taken), Err(PlaceOrderError::MixedCurrencies(vec![pid(2)])));
-    }
-
-    #[test]
-    fn an_empty_cart_cannot_become_an_order() {
-        assert_eq!(items_from_cart("c", vec![]), Err(PlaceOrderError::EmptyCart));
+/// The per-customer CHECK refusing a use is the code's `already_used`.
+fn per_customer_limit(error: DieselError) -> Rollback<PlaceOrderError> {
+    match &error {
+        DieselError::DatabaseError(_, info)
+            if info.constraint_name() == Some(CUSTOMER_LIMIT_CHECK)
+                || info.message().contains(CUSTOMER_LIMIT_CHECK) =>
+        {
+            Rollback::Refused(PlaceOrderError::Refused(PricingRefusal::DiscountUnavailable(
+                DiscountRefusal::AlreadyUsed,
+            )))
+        }
+        _ => Rollback::Failed(error),
     }
 }

@@ -9,7 +9,8 @@ use zonmart_domain::{
     User, UserId,
 };
 use zonmart_ports::{
-    Clock, IdGenerator, OrderFilter, OrderRepository, OrderSource, PlaceOrder, PlaceOrderError, ProductRepository,
+    Checkout, Clock, IdGenerator, OrderFilter, OrderRepository, OrderSource, PlaceOrder, PlaceOrderError,
+    ProductRepository,
 };
 
 use super::{stored_customer, Products};
@@ -55,8 +56,23 @@ impl Shop {
     /// An order of another (stored) user, its id from the same generator,
     /// so ids keep the order in which orders were placed.
     pub async fn place_for(&self, user_id: UserId, source: OrderSource) -> Result<Order, PlaceOrderError> {
+        self.place_with(user_id, source, Checkout::default()).await
+    }
+
+    /// The request `place_with` would send.
+    pub fn request(&self, user_id: UserId, source: OrderSource, checkout: Checkout) -> PlaceOrder {
         let id = OrderId::from_ulid(self.ids.generate());
-        self.orders.place(&PlaceOrder { id, user_id, session_generation: 0, source, now: SystemClock.now() }).await
+        PlaceOrder { id, user_id, session_generation: 0, source, checkout, now: SystemClock.now() }
+    }
+
+    /// An order with a checkout (address, shipping, code).
+    pub async fn place_with(
+        &self,
+        user_id: UserId,
+        source: OrderSource,
+        checkout: Checkout,
+    ) -> Result<Order, PlaceOrderError> {
+        self.orders.place(&self.request(user_id, source, checkout)).await
     }
 
     pub async fn reread(&self, product: &Product) -> Product {

@@ -121,7 +121,7 @@ pub async fn place_order(
     let product_id: ProductId = parse_id(&query.product_id, "product_id")?;
     let quantity = Quantity::new(query.quantity).map_err(|e| ApiError::invalid("quantity", e.to_string()))?;
     let items = OrderItems::new(vec![OrderItem { product_id, quantity }])?;
-    let order = state.orders.place(token.session, OrderRequest::Items(items)).await?;
+    let order = state.orders.place(token.session, OrderRequest::Items(items), Default::default()).await?;
     Ok(HttpResponse::Ok().json(OrderBody::from(&order)))
 }
 

@@ -1,11 +1,15 @@
 //! Request and response bodies: the JSON shapes of API.md, their OpenAPI
 //! schemas, and their translation to and from domain types.
 
+pub mod addresses;
 pub mod auth;
 pub mod cart;
+pub mod discounts;
 pub mod orders;
 pub mod page;
 pub mod products;
+pub mod shipping_methods;
+pub mod tax_rates;
 pub mod users;
 
 /// Deserializes a field that may be absent (`None`), `null` (`Some(None)`)

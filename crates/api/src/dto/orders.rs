@@ -4,7 +4,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use zonmart_app::OrderRequest;
-use zonmart_domain::{Order, OrderItem, OrderItems, OrderStatus, ProductId, Quantity, ValidationErrors};
+use zonmart_domain::{
+    AddressId, DiscountCode, Order, OrderItem, OrderItems, OrderLine, OrderStatus, Pricing, ProductId, Quantity,
+    ShippingMethodId, ValidationErrors,
+};
+use zonmart_ports::{Checkout, ShipTo};
+
+use super::addresses::{AddressRequest, ShippingAddressBody};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -50,7 +56,8 @@ pub struct OrderItemRequest {
     pub quantity: i64,
 }
 
-/// `POST /api/v1/orders`: either `items`, or `"from_cart": true`.
+/// `POST /api/v1/orders` and `POST /api/v1/checkout/quote`: either `items`,
+/// or `"from_cart": true`; optionally where to ship, how, and a code.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"items": [{"product_id": "01JDQ3M6Z9Y8X7W6V5T4S3R2Q1", "quantity": 2}]}))]
@@ -59,11 +66,56 @@ pub struct PlaceOrderRequest {
     pub items: Option<Vec<OrderItemRequest>>,
     /// Order the caller's cart (and empty it).
     pub from_cart: Option<bool>,
+    /// Where to ship (or `shipping_address_id`, not both).
+    pub shipping_address: Option<AddressRequest>,
+    /// One of the caller's saved addresses.
+    #[schema(pattern = "^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$")]
+    pub shipping_address_id: Option<String>,
+    /// Needs a shipping address.
+    #[schema(pattern = "^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$")]
+    pub shipping_method_id: Option<String>,
+    /// Matched ignoring case.
+    #[schema(pattern = "^[A-Za-z0-9_-]{3,32}$")]
+    pub discount_code: Option<String>,
 }
 
 impl PlaceOrderRequest {
-    pub fn into_domain(self) -> Result<OrderRequest, ValidationErrors> {
-        match (self.items, self.from_cart) {
+    pub fn into_domain(self) -> Result<(OrderRequest, Checkout), ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let ship_to = match (&self.shipping_address, &self.shipping_address_id) {
+            (Some(_), Some(_)) => {
+                errors.push("shipping_address_id", "send either shipping_address or shipping_address_id, not both");
+                None
+            }
+            (Some(address), None) => match address.into_domain("shipping_address.") {
+                Ok(address) => Some(ShipTo::Address(address)),
+                Err(e) => {
+                    e.errors().iter().for_each(|f| errors.push(f.field.clone(), f.message.clone()));
+                    None
+                }
+            },
+            (None, Some(id)) => errors.check("shipping_address_id", AddressId::parse(id)).map(ShipTo::Saved),
+            (None, None) => None,
+        };
+        let shipping_method = self
+            .shipping_method_id
+            .as_deref()
+            .and_then(|id| errors.check("shipping_method_id", ShippingMethodId::parse(id)));
+        let discount_code =
+            self.discount_code.as_deref().and_then(|c| errors.check("discount_code", DiscountCode::parse(c)));
+        let request = Self::lines(self.items, self.from_cart);
+        match request {
+            Ok(request) if errors.is_empty() => Ok((request, Checkout { ship_to, shipping_method, discount_code })),
+            Ok(_) => Err(errors),
+            Err(lines) => {
+                lines.errors().iter().for_each(|f| errors.push(f.field.clone(), f.message.clone()));
+                Err(errors)
+            }
+        }
+    }
+
+    fn lines(items: Option<Vec<OrderItemRequest>>, from_cart: Option<bool>) -> Result<OrderRequest, ValidationErrors> {
+        match (items, from_cart) {
             (Some(_), Some(true)) => {
                 Err(ValidationErrors::single("from_cart", "send either items or from_cart, not both"))
             }
@@ -112,14 +164,68 @@ pub struct OrderLineBody {
     pub line_total_cents: i64,
 }
 
+impl From<&OrderLine> for OrderLineBody {
+    fn from(l: &OrderLine) -> Self {
+        OrderLineBody {
+            product_id: l.product_id.to_string(),
+            name: l.name.clone(),
+            quantity: l.quantity.get(),
+            unit_price_cents: l.unit_price_cents,
+            line_total_cents: l.line_total_cents,
+        }
+    }
+}
+
+/// The shipping method as it was when the order was placed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderShippingMethodBody {
+    pub id: String,
+    pub name: String,
+    /// The method's price then (`shipping_cents` may be 0: free over a threshold).
+    pub price_cents: i64,
+}
+
+/// Why an order was cancelled.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CancelReasonBody {
+    Customer,
+    Admin,
+    PaymentTimeout,
+}
+
+impl From<zonmart_domain::CancelReason> for CancelReasonBody {
+    fn from(r: zonmart_domain::CancelReason) -> Self {
+        match r {
+            zonmart_domain::CancelReason::Customer => CancelReasonBody::Customer,
+            zonmart_domain::CancelReason::Admin => CancelReasonBody::Admin,
+            zonmart_domain::CancelReason::PaymentTimeout => CancelReasonBody::PaymentTimeout,
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrderBody {
     pub id: String,
     pub user_id: String,
     pub status: StatusParam,
     pub items: Vec<OrderLineBody>,
+    /// Σ `unit_price_cents × quantity`.
+    pub subtotal_cents: i64,
+    pub discount_cents: i64,
+    pub shipping_cents: i64,
+    pub tax_cents: i64,
+    /// `subtotal − discount + shipping + tax`.
     pub total_cents: i64,
     pub currency: String,
+    /// The address as it was when ordering.
+    pub shipping_address: Option<ShippingAddressBody>,
+    pub shipping_method: Option<OrderShippingMethodBody>,
+    /// The code used, upper-case.
+    pub discount_code: Option<String>,
+    pub paid_at: Option<DateTime<Utc>>,
+    pub payment_reference: Option<String>,
+    pub cancel_reason: Option<CancelReasonBody>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -131,22 +237,52 @@ impl From<&Order> for OrderBody {
             id: o.id.to_string(),
             user_id: o.user_id.to_string(),
             status: o.status.into(),
-            items: o
-                .lines
-                .iter()
-                .map(|l| OrderLineBody {
-                    product_id: l.product_id.to_string(),
-                    name: l.name.clone(),
-                    quantity: l.quantity.get(),
-                    unit_price_cents: l.unit_price_cents,
-                    line_total_cents: l.line_total_cents,
-                })
-                .collect(),
+            items: o.lines.iter().map(OrderLineBody::from).collect(),
+            subtotal_cents: o.subtotal_cents,
+            discount_cents: o.discount_cents,
+            shipping_cents: o.shipping_cents,
+            tax_cents: o.tax_cents,
             total_cents: o.total_cents,
             currency: o.currency.as_str().to_owned(),
+            shipping_address: o.checkout.shipping_address.as_ref().map(ShippingAddressBody::from),
+            shipping_method: o.checkout.shipping_method.as_ref().map(|m| OrderShippingMethodBody {
+                id: m.id.to_string(),
+                name: m.name.clone(),
+                price_cents: m.price_cents,
+            }),
+            discount_code: o.checkout.discount.as_ref().map(|d| d.code.as_str().to_owned()),
+            paid_at: o.paid_at,
+            payment_reference: o.payment_reference.clone(),
+            cancel_reason: o.cancel_reason.map(Into::into),
             version: o.version.get(),
             created_at: o.created_at,
             updated_at: o.updated_at,
+        }
+    }
+}
+
+/// What an order would cost (`POST /api/v1/checkout/quote`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuoteBody {
+    pub items: Vec<OrderLineBody>,
+    pub subtotal_cents: i64,
+    pub discount_cents: i64,
+    pub shipping_cents: i64,
+    pub tax_cents: i64,
+    pub total_cents: i64,
+    pub currency: String,
+}
+
+impl From<&Pricing> for QuoteBody {
+    fn from(p: &Pricing) -> Self {
+        QuoteBody {
+            items: p.lines.iter().map(OrderLineBody::from).collect(),
+            subtotal_cents: p.subtotal_cents,
+            discount_cents: p.discount_cents,
+            shipping_cents: p.shipping_cents,
+            tax_cents: p.tax_cents,
+            total_cents: p.total_cents,
+            currency: p.currency.as_str().to_owned(),
         }
     }
 }

@@ -2,11 +2,15 @@
 //! → domain input → use case → response. Each resource declares its methods
 //! once; any other method gets 405 with `Allow`.
 
+pub mod addresses;
 pub mod auth;
 pub mod cart;
+pub mod discounts;
 pub mod health;
 pub mod orders;
 pub mod products;
+pub mod shipping_methods;
+pub mod tax_rates;
 pub mod users;
 
 use actix_web::http::{header, StatusCode};

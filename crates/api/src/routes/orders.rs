@@ -6,9 +6,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::Value;
 use zonmart_app::{Begin, OrderRequest};
 use zonmart_domain::{Actor, IdempotencyKey, OrderId, Session, UserId, ValidationErrors};
-use zonmart_ports::StoredResponse;
+use zonmart_ports::{Checkout, StoredResponse};
 
-use crate::dto::orders::{OrderBody, OrderListQuery, PlaceOrderRequest, UpdateOrderRequest};
+use crate::dto::orders::{OrderBody, OrderListQuery, PlaceOrderRequest, QuoteBody, UpdateOrderRequest};
 use crate::dto::page::{PageBody, PageQuery};
 use crate::dto::VersionBody;
 use crate::extract::json::from_value;
@@ -33,7 +33,33 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::patch().to(update_order))
             .route(web::delete().to(delete_order))
             .default_service(method_not_allowed("GET, PATCH, DELETE")),
+    )
+    .service(
+        web::resource("/api/v1/checkout/quote")
+            .route(web::post().to(quote_order))
+            .default_service(method_not_allowed("POST")),
     );
+}
+
+/// What an order of this body would cost now: the same amounts and the same
+/// refusals as placing it, priced by the same function; nothing is taken,
+/// reserved or written.
+#[utoipa::path(post, path = "/api/v1/checkout/quote", tag = "orders", security(("bearer" = []), ("oauth2" = [])),
+    request_body = PlaceOrderRequest, responses(
+    (status = 200, description = "What the order would cost", body = QuoteBody),
+    (status = 400, description = "Invalid lines, address or code, a shipping method without an address, or an empty cart", body = ProblemDetails, content_type = "application/problem+json"),
+    (status = 401, description = "No or bad credentials", body = ProblemDetails, content_type = "application/problem+json"),
+    (status = 404, description = "`shipping_address_id` is not one of the caller's addresses", body = ProblemDetails, content_type = "application/problem+json"),
+    (status = 409, description = "`insufficient_stock`, `product_unavailable`, `shipping_unavailable` or `discount_unavailable` (with `reason`)", body = ProblemDetails, content_type = "application/problem+json"),
+))]
+pub async fn quote_order(
+    state: web::Data<AppState>,
+    caller: TokenHolder,
+    body: ApiJson<PlaceOrderRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let (request, checkout) = body.0.into_domain()?;
+    let pricing = state.orders.quote(caller.session, request, checkout).await?;
+    Ok(HttpResponse::Ok().json(QuoteBody::from(&pricing)))
 }
 
 /// Place an order from `items` or from the cart. Stock is checked and taken
@@ -43,8 +69,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     params(("Idempotency-Key" = Option<String>, Header, pattern = "^[\\x20-\\x7e]{1,255}$", description = "1..255 printable ASCII characters; retries with the same key and body replay the first answer")),
     request_body = PlaceOrderRequest, responses(
     (status = 201, body = OrderBody, headers(("Location" = String), ("ETag" = String))),
-    (status = 400, description = "Invalid lines, or an empty cart", body = ProblemDetails, content_type = "application/problem+json"),
-    (status = 409, description = "`insufficient_stock` or `product_unavailable` (naming `product_ids`), or an Idempotency-Key reused with another body or still in flight (`duplicate`)", body = ProblemDetails, content_type = "application/problem+json"),
+    (status = 400, description = "Invalid lines, address or code, a shipping method without an address, or an empty cart", body = ProblemDetails, content_type = "application/problem+json"),
+    (status = 404, description = "`shipping_address_id` is not one of the caller's addresses", body = ProblemDetails, content_type = "application/problem+json"),
+    (status = 409, description = "`insufficient_stock` or `product_unavailable` (naming `product_ids`), `shipping_unavailable`, `discount_unavailable` (with `reason`), or an Idempotency-Key reused with another body or still in flight (`duplicate`)", body = ProblemDetails, content_type = "application/problem+json"),
 ))]
 pub async fn place_order(
     req: HttpRequest,
@@ -54,17 +81,17 @@ pub async fn place_order(
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency::key(&req)?;
     let fingerprint = idempotency::fingerprint(&req, &body.0);
-    let request = from_value::<PlaceOrderRequest>(body.0)?.into_domain()?;
+    let (request, checkout) = from_value::<PlaceOrderRequest>(body.0)?.into_domain()?;
     let Some(key) = key else {
         // The order's transaction checks that the caller's user exists and
         // is enabled (`OrderService::place`): no look-up round trip first.
-        return place(&state, caller.session, request).await.map(|(response, _)| response);
+        return place(&state, caller.session, request, checkout).await.map(|(response, _)| response);
     };
     // A replay must not answer a user disabled since: the full check first.
     let actor = caller.authenticate(&state).await?;
     match state.idempotency.begin(&actor, &key, &fingerprint).await? {
         Begin::Replay(stored) => Ok(idempotency::replay(&stored, ORDERS)),
-        Begin::Proceed => match place(&state, caller.session, request).await {
+        Begin::Proceed => match place(&state, caller.session, request, checkout).await {
             Ok((response, stored)) => {
                 remember(&state, &actor, &key, &stored).await;
                 Ok(response)
@@ -83,8 +110,9 @@ async fn place(
     state: &AppState,
     customer: Session,
     request: OrderRequest,
+    checkout: Checkout,
 ) -> Result<(HttpResponse, StoredResponse), ApiError> {
-    let order = state.orders.place(customer, request).await?;
+    let order = state.orders.place(customer, request, checkout).await?;
     let body = OrderBody::from(&order);
     let stored = StoredResponse {
         status: StatusCode::CREATED.as_u16(),

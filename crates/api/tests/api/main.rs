@@ -5,6 +5,7 @@ mod support;
 
 mod auth;
 mod cart;
+mod checkout;
 mod compat;
 mod contract;
 mod orders;

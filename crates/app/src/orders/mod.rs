@@ -3,8 +3,13 @@
 
 use std::sync::Arc;
 
-use zonmart_domain::{Actor, Order, OrderId, OrderItems, OrderStatus, Page, PageRequest, Session, UserId, Version};
-use zonmart_ports::{Clock, IdGenerator, OrderFilter, OrderRepository, OrderSource, PlaceOrder, PlaceOrderError};
+use zonmart_domain::{
+    Actor, Order, OrderId, OrderItems, OrderStatus, Page, PageRequest, Pricing, PricingRefusal, Session, UserId,
+    Version,
+};
+use zonmart_ports::{
+    Checkout, Clock, IdGenerator, OrderFilter, OrderRepository, OrderSource, PlaceOrder, PlaceOrderError,
+};
 
 use crate::AppError;
 
@@ -30,39 +35,49 @@ impl OrderService {
         Self { orders, clock, ids }
     }
 
-    /// Places an order for `customer`. Stock, prices and the cart change in
-    /// one transaction or not at all. The customer may come from a token
-    /// only verified (`AuthService::verify_token`): the transaction itself
-    /// checks they exist, are enabled and that the token's session was not
-    /// ended since, `Unauthorized` otherwise.
-    pub async fn place(&self, customer: Session, request: OrderRequest) -> Result<Order, AppError> {
+    /// Places an order for `customer`. Stock, the discount use, prices and
+    /// the cart change in one transaction or not at all. The customer may
+    /// come from a token only verified (`AuthService::verify_token`): the
+    /// transaction itself checks they exist, are enabled and that the
+    /// token's session was not ended since, `Unauthorized` otherwise.
+    pub async fn place(&self, customer: Session, request: OrderRequest, checkout: Checkout) -> Result<Order, AppError> {
+        let order = self.request(customer, request, checkout)?;
+        let placed = self.orders.place(&order).await.map_err(refusal)?;
+        tracing::info!(order_id = %placed.id, user_id = %placed.user_id, total_cents = placed.total_cents, "order placed");
+        Ok(placed)
+    }
+
+    /// What placing this order would cost now, with the same refusals;
+    /// changes and reserves nothing.
+    pub async fn quote(
+        &self,
+        customer: Session,
+        request: OrderRequest,
+        checkout: Checkout,
+    ) -> Result<Pricing, AppError> {
+        let order = self.request(customer, request, checkout)?;
+        self.orders.quote(&order).await.map_err(refusal)
+    }
+
+    fn request(&self, customer: Session, request: OrderRequest, checkout: Checkout) -> Result<PlaceOrder, AppError> {
+        if checkout.shipping_method.is_some() && checkout.ship_to.is_none() {
+            return Err(AppError::validation(
+                "shipping_method_id",
+                "a shipping method needs a shipping_address or shipping_address_id",
+            ));
+        }
         let source = match request {
             OrderRequest::Items(items) => OrderSource::Items(items),
             OrderRequest::FromCart => OrderSource::Cart,
         };
-        let order = PlaceOrder {
+        Ok(PlaceOrder {
             id: OrderId::from_ulid(self.ids.generate()),
             user_id: customer.user_id,
             session_generation: customer.generation,
             source,
+            checkout,
             now: self.clock.now(),
-        };
-        let placed = self.orders.place(&order).await.map_err(|e| match e {
-            PlaceOrderError::ProductUnavailable(product_ids) => AppError::ProductUnavailable { product_ids },
-            PlaceOrderError::InsufficientStock(product_ids) => AppError::InsufficientStock { product_ids },
-            PlaceOrderError::MixedCurrencies(ids) => {
-                let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
-                AppError::validation(
-                    "items",
-                    &format!("an order is in one currency; priced differently: {}", ids.join(", ")),
-                )
-            }
-            PlaceOrderError::EmptyCart => AppError::validation("from_cart", "the cart is empty"),
-            PlaceOrderError::UnknownCustomer => AppError::Unauthorized,
-            PlaceOrderError::Repo(e) => e.into(),
-        })?;
-        tracing::info!(order_id = %placed.id, user_id = %placed.user_id, total_cents = placed.total_cents, "order placed");
-        Ok(placed)
+        })
     }
 
     /// The owner's or any for an admin; someone else's is `NotFound`.
@@ -120,5 +135,28 @@ impl OrderService {
         }
         self.orders.delete(id, expected).await?;
         Ok(())
+    }
+}
+
+/// Why an order was refused, as the use cases answer it.
+fn refusal(error: PlaceOrderError) -> AppError {
+    match error {
+        PlaceOrderError::Refused(refusal) => match refusal {
+            PricingRefusal::ProductUnavailable(product_ids) => AppError::ProductUnavailable { product_ids },
+            PricingRefusal::InsufficientStock(product_ids) => AppError::InsufficientStock { product_ids },
+            PricingRefusal::MixedCurrencies(ids) => {
+                let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+                AppError::validation(
+                    "items",
+                    &format!("an order is in one currency; priced differently: {}", ids.join(", ")),
+                )
+            }
+            PricingRefusal::ShippingUnavailable => AppError::ShippingUnavailable,
+            PricingRefusal::DiscountUnavailable(reason) => AppError::DiscountUnavailable { reason },
+        },
+        PlaceOrderError::EmptyCart => AppError::validation("from_cart", "the cart is empty"),
+        PlaceOrderError::UnknownCustomer => AppError::Unauthorized,
+        PlaceOrderError::AddressNotFound => AppError::NotFound,
+        PlaceOrderError::Repo(e) => e.into(),
     }
 }

@@ -2,9 +2,10 @@ use std::sync::Arc;
 
 use mockall::predicate::eq;
 use zonmart_domain::{
-    Order, OrderId, OrderItem, OrderItems, OrderStatus, PageRequest, PriceCents, PricedItem, Quantity,
+    AddressId, Currency, DiscountCode, DiscountRefusal, Order, OrderCheckout, OrderId, OrderItem, OrderItems,
+    OrderLine, OrderStatus, PageRequest, Pricing, PricingRefusal, Quantity, ShippingMethodId,
 };
-use zonmart_ports::{MockOrderRepository, OrderSource, PlaceOrderError, RepoError};
+use zonmart_ports::{Checkout, MockOrderRepository, OrderSource, PlaceOrderError, RepoError, ShipTo};
 
 use super::{OrderRequest, OrderService};
 use crate::test_support::*;
@@ -14,18 +15,34 @@ fn service(repo: MockOrderRepository) -> OrderService {
     OrderService::new(Arc::new(repo), clock_at(t0()), ids_from(6))
 }
 
-fn order_of(user: u64, status: OrderStatus) -> Order {
-    let item = PricedItem {
+fn pricing() -> Pricing {
+    let line = OrderLine {
         product_id: product_id(1),
         name: "product 1".into(),
         quantity: Quantity::new(2).unwrap(),
-        unit_price: PriceCents::new(500).unwrap(),
-        currency: zonmart_domain::Currency::usd(),
+        unit_price_cents: 500,
+        line_total_cents: 1000,
     };
-    let mut order =
-        Order::place(OrderId::from_ulid(ulid::Ulid::from_parts(7, 7)), user_id(user), vec![item], t0()).unwrap();
+    Pricing {
+        lines: vec![line],
+        currency: Currency::usd(),
+        subtotal_cents: 1000,
+        discount_cents: 0,
+        shipping_cents: 0,
+        tax_cents: 0,
+        total_cents: 1000,
+    }
+}
+
+fn order_of(user: u64, status: OrderStatus) -> Order {
+    let id = OrderId::from_ulid(ulid::Ulid::from_parts(7, 7));
+    let mut order = Order::place(id, user_id(user), pricing(), OrderCheckout::default(), t0());
     order.status = status;
     order
+}
+
+fn plain() -> Checkout {
+    Checkout::default()
 }
 
 fn repo_with(order: Order) -> MockOrderRepository {
@@ -46,8 +63,74 @@ async fn placing_passes_the_callers_lines_with_a_new_id_and_the_time() {
         .withf(|p| p.user_id == user_id(1) && p.now == t0() && matches!(p.source, OrderSource::Items(_)))
         .times(1)
         .returning(|_| Ok(order_of(1, OrderStatus::Pending)));
-    let order = service(repo).place(session(1), OrderRequest::Items(items())).await.unwrap();
+    let order = service(repo).place(session(1), OrderRequest::Items(items()), plain()).await.unwrap();
     assert_eq!(order.total_cents, 1000);
+}
+
+#[tokio::test]
+async fn placing_passes_the_checkout_on_untouched() {
+    let checkout = Checkout {
+        ship_to: Some(ShipTo::Saved(AddressId::from_ulid(ulid::Ulid::from_parts(3, 3)))),
+        shipping_method: Some(ShippingMethodId::from_ulid(ulid::Ulid::from_parts(4, 4))),
+        discount_code: Some(DiscountCode::parse("SAVE10").unwrap()),
+    };
+    let expected = checkout.clone();
+    let mut repo = MockOrderRepository::new();
+    repo.expect_place()
+        .withf(move |p| p.checkout == expected)
+        .times(1)
+        .returning(|_| Ok(order_of(1, OrderStatus::Pending)));
+    assert!(service(repo).place(session(1), OrderRequest::Items(items()), checkout).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_shipping_method_without_an_address_is_refused_before_the_store() {
+    let checkout = Checkout {
+        shipping_method: Some(ShippingMethodId::from_ulid(ulid::Ulid::from_parts(4, 4))),
+        ..Checkout::default()
+    };
+    let mut repo = MockOrderRepository::new();
+    repo.expect_place().times(0);
+    repo.expect_quote().times(0);
+    let service = service(repo);
+    for err in [
+        service.place(session(1), OrderRequest::Items(items()), checkout.clone()).await.unwrap_err(),
+        service.quote(session(1), OrderRequest::Items(items()), checkout).await.map(|_| ()).unwrap_err(),
+    ] {
+        assert!(matches!(err, AppError::Validation(e) if e.errors()[0].field == "shipping_method_id"));
+    }
+}
+
+#[tokio::test]
+async fn a_quote_asks_the_store_for_the_same_request_and_answers_its_pricing() {
+    let mut repo = MockOrderRepository::new();
+    repo.expect_quote()
+        .withf(|p| p.user_id == user_id(1) && p.now == t0() && p.source == OrderSource::Cart)
+        .times(1)
+        .returning(|_| Ok(pricing()));
+    repo.expect_place().times(0);
+    let quoted = service(repo).quote(session(1), OrderRequest::FromCart, plain()).await.unwrap();
+    assert_eq!(quoted, pricing());
+}
+
+#[tokio::test]
+async fn checkout_refusals_keep_their_reason_and_an_unknown_address_is_not_found() {
+    for (failure, expected) in [
+        (PlaceOrderError::Refused(PricingRefusal::ShippingUnavailable), AppError::ShippingUnavailable),
+        (
+            PlaceOrderError::Refused(PricingRefusal::DiscountUnavailable(DiscountRefusal::Exhausted)),
+            AppError::DiscountUnavailable { reason: DiscountRefusal::Exhausted },
+        ),
+        (PlaceOrderError::AddressNotFound, AppError::NotFound),
+    ] {
+        let mut repo = MockOrderRepository::new();
+        repo.expect_quote().return_const(Err(failure.clone()));
+        repo.expect_place().return_const(Err(failure));
+        let service = service(repo);
+        let placed = service.place(session(1), OrderRequest::Items(items()), plain()).await.unwrap_err();
+        let quoted = service.quote(session(1), OrderRequest::Items(items()), plain()).await.unwrap_err();
+        assert_eq!((placed, quoted), (expected.clone(), expected));
+    }
 }
 
 #[tokio::test]
@@ -57,18 +140,18 @@ async fn placing_from_the_cart_asks_for_the_cart_source() {
         .withf(|p| p.source == OrderSource::Cart)
         .times(1)
         .returning(|_| Ok(order_of(1, OrderStatus::Pending)));
-    assert!(service(repo).place(session(1), OrderRequest::FromCart).await.is_ok());
+    assert!(service(repo).place(session(1), OrderRequest::FromCart, plain()).await.is_ok());
 }
 
 #[tokio::test]
 async fn stock_and_availability_failures_name_the_products_and_an_unknown_customer_is_unauthorized() {
     for (failure, expected) in [
         (
-            PlaceOrderError::InsufficientStock(vec![product_id(1)]),
+            PlaceOrderError::Refused(PricingRefusal::InsufficientStock(vec![product_id(1)])),
             AppError::InsufficientStock { product_ids: vec![product_id(1)] },
         ),
         (
-            PlaceOrderError::ProductUnavailable(vec![product_id(2)]),
+            PlaceOrderError::Refused(PricingRefusal::ProductUnavailable(vec![product_id(2)])),
             AppError::ProductUnavailable { product_ids: vec![product_id(2)] },
         ),
         (PlaceOrderError::Repo(RepoError::Unavailable("down".into())), AppError::Unavailable),
@@ -76,18 +159,19 @@ async fn stock_and_availability_failures_name_the_products_and_an_unknown_custom
     ] {
         let mut repo = MockOrderRepository::new();
         repo.expect_place().return_const(Err(failure));
-        assert_eq!(service(repo).place(session(1), OrderRequest::Items(items())).await.unwrap_err(), expected);
+        assert_eq!(service(repo).place(session(1), OrderRequest::Items(items()), plain()).await.unwrap_err(), expected);
     }
 }
 
 #[tokio::test]
 async fn an_empty_cart_and_mixed_currencies_are_validation_errors() {
-    for (failure, field) in
-        [(PlaceOrderError::EmptyCart, "from_cart"), (PlaceOrderError::MixedCurrencies(vec![product_id(2)]), "items")]
-    {
+    for (failure, field) in [
+        (PlaceOrderError::EmptyCart, "from_cart"),
+        (PlaceOrderError::Refused(PricingRefusal::MixedCurrencies(vec![product_id(2)])), "items"),
+    ] {
         let mut repo = MockOrderRepository::new();
         repo.expect_place().return_const(Err(failure));
-        let err = service(repo).place(session(1), OrderRequest::FromCart).await.unwrap_err();
+        let err = service(repo).place(session(1), OrderRequest::FromCart, plain()).await.unwrap_err();
         assert!(matches!(err, AppError::Validation(e) if e.errors()[0].field == field));
     }
 }
@@ -140,6 +224,7 @@ async fn a_customer_cancelling_their_pending_order_restocks() {
         .returning(|_, _, _| Ok(()));
     let cancelled = service(repo).change_status(&customer(1), id, version(1), OrderStatus::Cancelled).await.unwrap();
     assert_eq!(cancelled.version, version(2));
+    assert_eq!(cancelled.cancel_reason, Some(zonmart_domain::CancelReason::Customer));
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use zonmart_domain::{Actor, NewProduct, Page, PageRequest, Product, ProductChanges, ProductId, SortKey, Version};
 use zonmart_ports::{Clock, IdGenerator, ProductFilter, ProductRepository, ProductSort};
 
+use crate::access::require_admin;
 use crate::AppError;
 
 #[cfg(test)]
@@ -15,14 +16,6 @@ pub struct ProductService {
     products: Arc<dyn ProductRepository>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
-}
-
-fn require_admin(actor: &Actor, what: &str) -> Result<(), AppError> {
-    if actor.is_admin() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(format!("only an admin may {what}")))
-    }
 }
 
 /// Whether a cursor was handed out for this sort order.

@@ -1,0 +1,26 @@
+-- SQLite drops one column per statement (3.35+).
+ALTER TABLE orders DROP COLUMN subtotal_cents;
+ALTER TABLE orders DROP COLUMN discount_cents;
+ALTER TABLE orders DROP COLUMN shipping_cents;
+ALTER TABLE orders DROP COLUMN tax_cents;
+ALTER TABLE orders DROP COLUMN ship_name;
+ALTER TABLE orders DROP COLUMN ship_line1;
+ALTER TABLE orders DROP COLUMN ship_line2;
+ALTER TABLE orders DROP COLUMN ship_city;
+ALTER TABLE orders DROP COLUMN ship_postal_code;
+ALTER TABLE orders DROP COLUMN ship_region;
+ALTER TABLE orders DROP COLUMN ship_country;
+ALTER TABLE orders DROP COLUMN ship_phone;
+ALTER TABLE orders DROP COLUMN shipping_method_id;
+ALTER TABLE orders DROP COLUMN shipping_method_name;
+ALTER TABLE orders DROP COLUMN shipping_method_price_cents;
+ALTER TABLE orders DROP COLUMN discount_id;
+ALTER TABLE orders DROP COLUMN discount_code;
+ALTER TABLE orders DROP COLUMN paid_at;
+ALTER TABLE orders DROP COLUMN payment_reference;
+ALTER TABLE orders DROP COLUMN cancel_reason;
+DROP TABLE discount_customer_uses;
+DROP TABLE discount_codes;
+DROP TABLE tax_rates;
+DROP TABLE shipping_methods;
+DROP TABLE addresses;
