@@ -99,6 +99,16 @@ impl TestDatabase {
         self.database.clone()
     }
 
+    /// Runs `sql` (statements separated by `;`) on this test's store: for
+    /// fixtures too large to write row by row.
+    pub async fn execute(&self, sql: &str) {
+        let sql = sql.to_owned();
+        let done: Result<(), zonmart_ports::RepoError> = crate::db::with_conn!(self.database, |conn| {
+            diesel_async::SimpleAsyncConnection::batch_execute(conn, &sql).await
+        });
+        done.unwrap_or_else(|e| panic!("test fixture SQL failed: {e}"));
+    }
+
     /// Where this test's PostgreSQL server listens (TCP host and port).
     pub fn postgres_address(&self) -> Option<std::net::SocketAddr> {
         let Cleanup::Schema { config, .. } = &self.cleanup else { return None };

@@ -29,6 +29,11 @@ on_each_backend!(
     wildcards_in_the_name_filter_are_literal,
     price_bounds_are_inclusive_and_combine_with_paging,
     the_stock_filter_keeps_products_in_or_out_of_stock,
+    relevance_ranks_whole_words_then_word_starts_then_the_rest,
+    relevance_pages_through_every_match_once,
+    a_rare_term_and_a_frequent_one_list_the_same_as_a_scan_would,
+    terms_of_one_or_two_characters_are_substrings_too,
+    a_rename_or_an_archive_changes_the_next_search,
 );
 
 fn repo(db: Database) -> SqlProductRepository {
@@ -266,4 +271,96 @@ async fn the_stock_filter_keeps_products_in_or_out_of_stock(db: Database) {
     let stock = |in_stock| ProductFilter { in_stock: Some(in_stock), ..Default::default() };
     assert_eq!(names(&all_pages(&repo, &stock(true), ProductSort::NewestFirst, 10).await), ["On hand"]);
     assert_eq!(names(&all_pages(&repo, &stock(false), ProductSort::NewestFirst, 10).await), ["Sold out"]);
+}
+
+/// The names containing `q` (ignoring case) as a full scan would list them,
+/// newest first: what every search must agree with.
+fn scanned<'a>(catalog: &'a [Product], q: &str) -> Vec<&'a str> {
+    let mut hits: Vec<_> = catalog.iter().filter(|p| p.name.as_str().to_lowercase().contains(q)).collect();
+    hits.sort_by_key(|p| std::cmp::Reverse(p.id));
+    hits.iter().map(|p| p.name.as_str()).collect()
+}
+
+async fn relevance_ranks_whole_words_then_word_starts_then_the_rest(db: Database) {
+    let (repo, products) = (repo(db), Products::new());
+    for name in ["Steak knife", "Tea", "Teapot", "Green tea", "Iced tea bags", "Tealight", "Mug"] {
+        repo.insert(&products.product(name, 100, 1)).await.unwrap();
+    }
+    let filter = ProductFilter { q: Some("TEA".into()), ..Default::default() };
+    let listed = all_pages(&repo, &filter, ProductSort::Relevance, 10).await;
+    // Whole words newest first, then word starts newest first, then the rest.
+    assert_eq!(names(&listed), ["Iced tea bags", "Green tea", "Tea", "Tealight", "Teapot", "Steak knife"]);
+}
+
+async fn relevance_pages_through_every_match_once(db: Database) {
+    let (repo, products) = (repo(db), Products::new());
+    let mut catalog = Vec::new();
+    for n in 0..12 {
+        for name in [format!("Pot {n}"), format!("Teapot {n}"), format!("Potter {n}"), format!("Cup {n}")] {
+            let product = products.product(&name, 100, 1);
+            repo.insert(&product).await.unwrap();
+            catalog.push(product);
+        }
+    }
+    let filter = ProductFilter { q: Some("pot".into()), ..Default::default() };
+    let listed = all_pages(&repo, &filter, ProductSort::Relevance, 5).await;
+    let tier = |name: &str| match name.split(' ').next() {
+        Some("Pot") => 0,
+        Some("Potter") => 1,
+        _ => 2,
+    };
+    let mut expected = scanned(&catalog, "pot");
+    expected.sort_by_key(|name| tier(name)); // stable: newest first within a tier
+    assert_eq!(names(&listed), expected);
+}
+
+async fn a_rare_term_and_a_frequent_one_list_the_same_as_a_scan_would(db: Database) {
+    let (repo, products) = (repo(db), Products::new());
+    let mut catalog = Vec::new();
+    for n in 0..60 {
+        let name = if n % 20 == 7 { format!("Rare teapot {n}") } else { format!("Mug {n}") };
+        let product = products.product(&name, 100 + n, 1);
+        repo.insert(&product).await.unwrap();
+        catalog.push(product);
+    }
+    for q in ["teapot", "mug", "absent", "7"] {
+        let filter = ProductFilter { q: Some(q.into()), ..Default::default() };
+        // Pages of 2 fill from the walk when matches are frequent; a rare
+        // term's walk falls short and the probe answers.
+        let listed = all_pages(&repo, &filter, ProductSort::NewestFirst, 2).await;
+        assert_eq!(names(&listed), scanned(&catalog, q), "q={q}");
+    }
+}
+
+async fn terms_of_one_or_two_characters_are_substrings_too(db: Database) {
+    let (repo, products) = (repo(db), Products::new());
+    let mut catalog = Vec::new();
+    for name in ["ax", "bxa", "Oxo", "chaй", "ya", "x", "Basket"] {
+        let product = products.product(name, 100, 1);
+        repo.insert(&product).await.unwrap();
+        catalog.push(product);
+    }
+    for q in ["x", "xa", "a", "й", "ya", "k", "q"] {
+        let filter = ProductFilter { q: Some(q.into()), ..Default::default() };
+        let listed = all_pages(&repo, &filter, ProductSort::NewestFirst, 10).await;
+        assert_eq!(names(&listed), scanned(&catalog, q), "q={q}");
+    }
+}
+
+async fn a_rename_or_an_archive_changes_the_next_search(db: Database) {
+    let (repo, products) = (repo(db), Products::new());
+    let mug = products.product("Mug", 100, 1);
+    repo.insert(&mug).await.unwrap();
+    let q = |q: &str| ProductFilter { q: Some(q.into()), ..Default::default() };
+    let found = |q| {
+        let repo = &repo;
+        async move { names(&repo.list(&q, ProductSort::Relevance, page(10, None)).await.unwrap().items).join(",") }
+    };
+    assert_eq!(found(q("mug")).await, "Mug");
+    let renamed = Product { name: ProductName::parse("Teapot").unwrap(), version: mug.version.next(), ..mug.clone() };
+    repo.update(&renamed, mug.version).await.unwrap();
+    assert_eq!(found(q("mug")).await, "");
+    assert_eq!(found(q("teap")).await, "Teapot");
+    repo.update(&renamed.archive(SystemClock.now()), renamed.version).await.unwrap();
+    assert_eq!(found(q("teap")).await, "");
 }

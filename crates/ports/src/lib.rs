@@ -25,7 +25,7 @@ pub use idempotency_store::{Claim, IdempotencyStore, StoredResponse};
 pub use ids::IdGenerator;
 pub use order_repository::{Checkout, OrderFilter, OrderRepository, OrderSource, PlaceOrder, PlaceOrderError, ShipTo};
 pub use password::{HashError, PasswordHasher};
-pub use product_repository::{ProductFilter, ProductRepository, ProductSort};
+pub use product_repository::{ProductFilter, ProductRepository, ProductSort, Relevance};
 pub use refresh_tokens::{Consumed, RefreshToken, RefreshTokenStore, SecretGenerator};
 pub use repo_error::RepoError;
 pub use token::{AccessClaims, TokenError, TokenIssuer};

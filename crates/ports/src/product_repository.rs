@@ -8,7 +8,7 @@ use crate::RepoError;
 /// Narrows a product listing (archived products are never listed).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProductFilter {
-    /// Case-insensitive substring of the name.
+    /// Case-insensitive substring of the name (never empty).
     pub q: Option<String>,
     pub min_price: Option<PriceCents>,
     pub max_price: Option<PriceCents>,
@@ -31,6 +31,31 @@ pub enum ProductSort {
     PriceDescending,
     /// `name`.
     NameAscending,
+    /// `relevance` (the default when `q` is given): names where `q` is
+    /// whole words first, then names where `q` starts a word, then the
+    /// other matches; newest first within each. A word starts after a
+    /// space or at the start of the name.
+    Relevance,
+}
+
+/// The tiers of [`ProductSort::Relevance`], best first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Relevance {
+    /// `q` is one or more whole words of the name.
+    WholeWords = 0,
+    /// `q` starts a word of the name (and does not end one).
+    WordPrefix = 1,
+    /// `q` is elsewhere in the name.
+    Elsewhere = 2,
+}
+
+impl Relevance {
+    pub const ALL: [Relevance; 3] = [Relevance::WholeWords, Relevance::WordPrefix, Relevance::Elsewhere];
+
+    /// The tier a cursor names (its sort key), if any.
+    pub fn from_key(key: i64) -> Option<Self> {
+        Self::ALL.into_iter().find(|tier| *tier as i64 == key)
+    }
 }
 
 #[cfg_attr(feature = "mock", mockall::automock)]

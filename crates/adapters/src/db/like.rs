@@ -10,17 +10,12 @@ diesel::define_sql_function! {
 /// A pattern for `lower(column) LIKE pattern ESCAPE '\'` matching values
 /// that start with `q`, ignoring case.
 pub(crate) fn prefix_pattern(q: &str) -> String {
-    format!("{}%", literal(q))
+    format!("{}%", like_literal(q))
 }
 
-/// A pattern for `lower(column) LIKE pattern ESCAPE '\'` matching values
-/// that contain `q`, ignoring case.
-pub(crate) fn contains_pattern(q: &str) -> String {
-    format!("%{}%", literal(q))
-}
-
-/// `q` lower-cased, with its own `%`, `_` and `\` escaped by `\`.
-fn literal(q: &str) -> String {
+/// `q` lower-cased, with its own `%`, `_` and `\` escaped by `\`: the
+/// literal part of a `LIKE pattern ESCAPE '\'`.
+pub(crate) fn like_literal(q: &str) -> String {
     let mut escaped = String::with_capacity(q.len());
     for c in q.to_lowercase().chars() {
         if matches!(c, '\\' | '%' | '_') {
@@ -39,6 +34,6 @@ mod tests {
     fn patterns_are_lower_case_with_wildcards_escaped() {
         assert_eq!(prefix_pattern("Al"), "al%");
         assert_eq!(prefix_pattern("a%b_c\\"), "a\\%b\\_c\\\\%");
-        assert_eq!(contains_pattern("Tea_Pot"), "%tea\\_pot%");
+        assert_eq!(like_literal("Tea_Pot"), "tea\\_pot");
     }
 }

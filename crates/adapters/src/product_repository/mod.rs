@@ -10,7 +10,10 @@
 mod listing;
 #[cfg(feature = "test-support")]
 mod plans;
+#[cfg(feature = "test-support")]
+pub use plans::ExplainedStatement;
 mod rows;
+mod search;
 
 use async_trait::async_trait;
 use diesel::prelude::*;
@@ -18,11 +21,92 @@ use diesel_async::RunQueryDsl;
 use zonmart_domain::{Page, PageRequest, Product, ProductId, Version};
 use zonmart_ports::{ProductFilter, ProductRepository, ProductSort, RepoError};
 
-use self::listing::{listing_query, Listing};
+use self::listing::{Bind, Dialect, Listing, Statement};
 use self::rows::{ProductChangeset, ProductRow};
+use self::search::{Ask, Search};
 use crate::db::versioned::{settle, Unwritten};
-use crate::db::{with_conn, with_read_conn, CacheStatement, Database, ReplicaRead};
+use crate::db::{with_conn, with_read_conn, Backend, CacheStatement, Database, ReplicaRead};
 use crate::schema::products;
+
+/// A product row with its tier of relevance.
+#[derive(QueryableByName)]
+struct RankedRow {
+    // Not named `row`: the derive's own code uses that name.
+    #[diesel(embed)]
+    product: ProductRow,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    tier: i64,
+}
+
+/// A term of the SQLite search index's vocabulary.
+#[derive(QueryableByName)]
+struct Term {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    term: String,
+}
+
+/// `statement` as a diesel query for `conn`'s backend, its values bound.
+fn bound<C>(
+    _conn: &C,
+    statement: &Statement,
+) -> diesel::query_builder::BoxedSqlQuery<'static, C::Backend, diesel::query_builder::SqlQuery>
+where
+    C: diesel_async::AsyncConnection,
+    C::Backend: diesel::sql_types::HasSqlType<diesel::sql_types::Text>
+        + diesel::sql_types::HasSqlType<diesel::sql_types::BigInt>,
+    String: diesel::serialize::ToSql<diesel::sql_types::Text, C::Backend>,
+    i64: diesel::serialize::ToSql<diesel::sql_types::BigInt, C::Backend>,
+{
+    let mut query = diesel::sql_query(statement.sql.clone()).into_boxed();
+    for value in &statement.binds {
+        query = match value {
+            Bind::Text(text) => query.bind::<diesel::sql_types::Text, _>(text.clone()),
+            Bind::Int(n) => query.bind::<diesel::sql_types::BigInt, _>(*n),
+        };
+    }
+    query
+}
+
+/// Runs a [`Search`] to its end on `$conn`, inside `with_conn!`: each
+/// statement it asks for, its answer handed back. The optional block runs
+/// first for each statement (named by `$statement`), e.g. to explain it.
+macro_rules! run_search {
+    ($conn:ident, $search:ident) => {
+        run_search!($conn, $search, |_statement| {})
+    };
+    ($conn:ident, $search:ident, |$statement:ident| $before:block) => {{
+        while let Some(ask) = $search.next() {
+            {
+                let $statement = ask.statement();
+                $before
+            }
+            match ask {
+                Ask::Rows(statement) => {
+                    let rows = bound(&*$conn, &statement).load::<ProductRow>($conn).await?;
+                    $search.take_rows(rows);
+                }
+                Ask::Ranked(statement) => {
+                    let rows = bound(&*$conn, &statement).load::<RankedRow>($conn).await?;
+                    $search.take_ranked(rows.into_iter().map(|r| (r.tier, r.product)).collect());
+                }
+                Ask::Terms(statement) => {
+                    let terms = bound(&*$conn, &statement).load::<Term>($conn).await?;
+                    $search.take_terms(terms.into_iter().map(|t| t.term).collect());
+                }
+            }
+        }
+        Ok($search)
+    }};
+}
+#[cfg(feature = "test-support")]
+use run_search;
+
+fn dialect(db: &Database) -> Dialect {
+    match db.backend() {
+        Backend::Postgres { .. } => Dialect::Postgres,
+        Backend::Sqlite(_) => Dialect::Sqlite,
+    }
+}
 
 /// Stores products in the `products` table.
 #[derive(Debug, Clone)]
@@ -91,17 +175,14 @@ impl ProductRepository for SqlProductRepository {
         page: PageRequest,
     ) -> Result<Page<Product>, RepoError> {
         let listing = Listing::new(filter, sort, page);
-        let rows = self
+        let search = self
             .db
             .read_routed(ReplicaRead::ProductListing, |db| {
-                let asked = listing.clone();
-                async move {
-                    with_conn!(db, |conn| { listing_query!(&asked).select(ProductRow::as_select()).load(conn).await })
-                }
+                let mut search = Search::new(listing.clone(), dialect(&db));
+                async move { with_conn!(db, |conn| { run_search!(conn, search) }) }
             })
             .await?;
-        let products = rows.into_iter().map(Product::try_from).collect::<Result<Vec<_>, _>>()?;
-        Ok(listing.page(products))
+        search.page()
     }
 
     async fn update(&self, product: &Product, expected: Version) -> Result<(), RepoError> {

@@ -1,95 +1,87 @@
 //! The plans the database makes for product listings (feature
 //! `test-support`), so tests can show that an index serves every listing.
 
-use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::sql_types::{Integer, Text};
-use diesel::sqlite::Sqlite;
-use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
+use diesel_async::RunQueryDsl;
 use zonmart_domain::PageRequest;
 use zonmart_ports::{ProductFilter, ProductSort, RepoError};
 
-use super::listing::{listing_query, Listing};
-use super::rows::ProductRow;
-use super::SqlProductRepository;
-use crate::db::errors::{from_diesel, from_pool};
-use crate::db::{run_detached, Backend};
+use super::listing::{Listing, Statement};
+use super::search::{Ask, Search};
+use super::{bound, dialect, run_search, ProductRow, RankedRow, SqlProductRepository, Term};
+use crate::db::with_conn;
 
-/// PostgreSQL's `EXPLAIN` of a query: one text column, a row per plan line.
-#[derive(QueryId)]
-struct Explain<Q>(Q);
+/// One statement a listing ran, and the database's plan for it.
+#[derive(Debug, Clone)]
+pub struct ExplainedStatement {
+    /// The SQL, placeholders and all.
+    pub sql: String,
+    /// PostgreSQL's `EXPLAIN` or SQLite's `EXPLAIN QUERY PLAN`, a line per
+    /// plan row.
+    pub plan: String,
+}
 
-impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for Explain<Q> {
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        out.push_sql("EXPLAIN ");
-        self.0.walk_ast(out.reborrow())
+impl ExplainedStatement {
+    /// Whether this is the bounded walk of an order's index (else a probe
+    /// of an inverted index, or a listing without `q`).
+    pub fn is_walk(&self) -> bool {
+        self.sql.contains(") AS walked")
+    }
+
+    /// Whether this asks an inverted index for matches.
+    pub fn is_probe(&self) -> bool {
+        !self.is_walk() && (self.sql.contains("LIKE") || self.sql.contains("MATCH"))
     }
 }
 
-impl<Q> Query for Explain<Q> {
-    type SqlType = Text;
+/// `statement` prefixed, as a statement of its own.
+fn prefixed(prefix: &str, statement: &Statement) -> Statement {
+    Statement { sql: format!("{prefix}{}", statement.sql), binds: statement.binds.clone() }
 }
 
-/// SQLite's `EXPLAIN QUERY PLAN` of a query: rows of (id, parent, unused,
-/// detail).
-#[derive(QueryId)]
-struct ExplainQueryPlan<Q>(Q);
-
-impl<Q: QueryFragment<Sqlite>> QueryFragment<Sqlite> for ExplainQueryPlan<Q> {
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
-        out.push_sql("EXPLAIN QUERY PLAN ");
-        self.0.walk_ast(out.reborrow())
-    }
+/// A row of `EXPLAIN` (PostgreSQL: one text column).
+#[derive(QueryableByName)]
+struct PgPlanLine {
+    #[diesel(sql_type = diesel::sql_types::Text, column_name = "QUERY PLAN")]
+    line: String,
 }
 
-impl<Q> Query for ExplainQueryPlan<Q> {
-    type SqlType = (Integer, Integer, Integer, Text);
+/// A row of `EXPLAIN QUERY PLAN` (SQLite).
+#[derive(QueryableByName)]
+struct SqlitePlanLine {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    detail: String,
 }
 
 impl SqlProductRepository {
-    /// The plan of the very query `list` runs for these arguments, a line
-    /// per plan row: PostgreSQL's `EXPLAIN`, SQLite's `EXPLAIN QUERY PLAN`.
-    /// The table is first brought to the state autovacuum keeps a live
-    /// database in: statistics refreshed, and on PostgreSQL the trigram
-    /// index's pending list merged (rows inserted since the index was built
-    /// wait there, and the planner then prices that index far too high).
+    /// Runs `list` for these arguments and explains each statement it ran,
+    /// in order: PostgreSQL's `EXPLAIN`, SQLite's `EXPLAIN QUERY PLAN`.
+    /// Plans are only as good as the statistics: analyze the table first
+    /// (on PostgreSQL, `VACUUM (ANALYZE)` also merges the GIN indexes'
+    /// pending lists, which the planner otherwise prices far too high).
     pub async fn explain_list(
         &self,
         filter: &ProductFilter,
         sort: ProductSort,
         page: PageRequest,
-    ) -> Result<Vec<String>, RepoError> {
-        let listing = Listing::new(filter, sort, page);
-        // Two arms, not `with_conn!`: the two EXPLAINs answer in different shapes.
-        match self.db.backend() {
-            Backend::Postgres { pool, .. } => {
-                let pool = pool.clone();
-                run_detached(async move {
-                    let mut conn = pool.get().await.map_err(from_pool)?;
-                    let explained = async {
-                        conn.batch_execute("VACUUM (ANALYZE) products").await?;
-                        let query = listing_query!(&listing).select(ProductRow::as_select());
-                        Explain(query).load::<String>(&mut *conn).await
-                    };
-                    explained.await.map_err(from_diesel)
-                })
-                .await
-            }
-            Backend::Sqlite(pool) => {
-                let pool = pool.clone();
-                run_detached(async move {
-                    let mut conn = pool.get().await.map_err(from_pool)?;
-                    let explained = async {
-                        conn.batch_execute("ANALYZE products").await?;
-                        let query = listing_query!(&listing).select(ProductRow::as_select());
-                        ExplainQueryPlan(query).load::<(i32, i32, i32, String)>(&mut *conn).await
-                    };
-                    let rows = explained.await.map_err(from_diesel)?;
-                    Ok(rows.into_iter().map(|(_, _, _, detail)| detail).collect())
-                })
-                .await
-            }
-        }
+    ) -> Result<Vec<ExplainedStatement>, RepoError> {
+        let mut search = Search::new(Listing::new(filter, sort, page), dialect(&self.db));
+        let postgres = matches!(dialect(&self.db), super::listing::Dialect::Postgres);
+        with_conn!(self.db, |conn| {
+            let mut explained = Vec::new();
+            let ran: diesel::QueryResult<Search> = run_search!(conn, search, |statement| {
+                let plan = if postgres {
+                    let lines = bound(&*conn, &prefixed("EXPLAIN ", statement)).load::<PgPlanLine>(conn).await?;
+                    lines.into_iter().map(|l| l.line).collect::<Vec<_>>()
+                } else {
+                    let lines =
+                        bound(&*conn, &prefixed("EXPLAIN QUERY PLAN ", statement)).load::<SqlitePlanLine>(conn).await?;
+                    lines.into_iter().map(|l| l.detail).collect::<Vec<_>>()
+                };
+                explained.push(ExplainedStatement { sql: statement.sql.clone(), plan: plan.join("\n") });
+            });
+            ran?;
+            Ok(explained)
+        })
     }
 }

@@ -10,10 +10,10 @@ use crate::db::errors::corrupt;
 use crate::schema::products;
 
 /// A whole row, as read and as first written.
-#[derive(Debug, Queryable, Selectable, Insertable)]
+#[derive(Debug, Queryable, QueryableByName, Selectable, Insertable)]
 #[diesel(table_name = products)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
-pub(super) struct ProductRow {
+pub(crate) struct ProductRow {
     pub id: String,
     pub name: String,
     pub description: Option<String>,

@@ -83,7 +83,8 @@ pub async fn home(state: web::Data<AppState>, query: ApiQuery<SkipLimit>) -> Res
     let mut page =
         PageRequest { limit: Limit::new(100).map_err(|e| ApiError::invalid("limit", e.to_string()))?, after: None };
     loop {
-        let batch = state.products.list(&ProductFilter::default(), ProductSort::NewestFirst, page.clone()).await?;
+        let batch =
+            state.products.list(&ProductFilter::default(), Some(ProductSort::NewestFirst), page.clone()).await?;
         products.extend(batch.items);
         match batch.next {
             Some(next) if products.len() < wanted => page.after = Some(next),

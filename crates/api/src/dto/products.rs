@@ -159,6 +159,10 @@ pub enum ProductSortParam {
     PriceDescending,
     #[serde(rename = "name")]
     Name,
+    /// Whole-word matches of `q` first, then word-prefix matches, then the
+    /// rest; newest first within each. The default when `q` is given.
+    #[serde(rename = "relevance")]
+    Relevance,
 }
 
 impl From<ProductSortParam> for ProductSort {
@@ -169,6 +173,7 @@ impl From<ProductSortParam> for ProductSort {
             ProductSortParam::PriceAscending => ProductSort::PriceAscending,
             ProductSortParam::PriceDescending => ProductSort::PriceDescending,
             ProductSortParam::Name => ProductSort::NameAscending,
+            ProductSortParam::Relevance => ProductSort::Relevance,
         }
     }
 }
@@ -177,7 +182,9 @@ impl From<ProductSortParam> for ProductSort {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ProductListQuery {
-    /// Case-insensitive substring of the name.
+    /// Case-insensitive substring of the name (spaces at its ends also match
+    /// the name's start and end).
+    #[param(max_length = 200)]
     pub q: Option<String>,
     #[param(minimum = 0)]
     pub min_price_cents: Option<i64>,
@@ -185,7 +192,8 @@ pub struct ProductListQuery {
     pub max_price_cents: Option<i64>,
     /// `true`: only products with stock; `false`: only sold-out ones.
     pub in_stock: Option<bool>,
-    /// `-created_at` (default), `created_at`, `price_cents`, `-price_cents` or `name`.
+    /// `relevance` (the default with `q`), `-created_at` (the default without
+    /// `q`), `created_at`, `price_cents`, `-price_cents` or `name`.
     #[param(value_type = Option<ProductSortParam>)]
     pub sort: Option<ProductSortParam>,
     #[param(minimum = 1, maximum = 100)]
@@ -196,7 +204,14 @@ pub struct ProductListQuery {
 impl ProductListQuery {
     pub fn filter(&self, errors: &mut ValidationErrors) -> ProductFilter {
         ProductFilter {
-            q: self.q.clone().filter(|q| !q.is_empty()),
+            q: self.q.clone().filter(|q| !q.is_empty()).and_then(|q| {
+                // No name is longer, so a longer `q` is a mistake, not a search.
+                if q.chars().count() > 200 {
+                    errors.push("q", "must be at most 200 characters");
+                    return None;
+                }
+                Some(q)
+            }),
             min_price: self.min_price_cents.and_then(|p| errors.check("min_price_cents", PriceCents::new(p))),
             max_price: self.max_price_cents.and_then(|p| errors.check("max_price_cents", PriceCents::new(p))),
             in_stock: self.in_stock,

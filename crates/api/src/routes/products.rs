@@ -44,7 +44,7 @@ pub async fn list_products(
     if !errors.is_empty() {
         return Err(errors.into());
     }
-    let sort = query.sort.map(Into::into).unwrap_or_default();
+    let sort = query.sort.map(Into::into);
     let products = state.products.list(&filter, sort, page).await?;
     Ok(HttpResponse::Ok().json(PageBody::from_page(products, |p| ProductBody::from(&p))))
 }

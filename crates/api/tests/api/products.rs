@@ -111,7 +111,12 @@ async fn products_are_filtered_sorted_and_paged() {
     {
         app.create_product(name, price, stock).await;
     }
-    assert_eq!(names(&app.get("/api/v1/products?q=TEA", None).await), ["Teapot", "Black tea", "Green tea"]);
+    assert_eq!(
+        names(&app.get("/api/v1/products?q=TEA&sort=-created_at", None).await),
+        ["Teapot", "Black tea", "Green tea"]
+    );
+    // By relevance unless told otherwise: "tea" as a word first, then as a word's start.
+    assert_eq!(names(&app.get("/api/v1/products?q=TEA", None).await), ["Black tea", "Green tea", "Teapot"]);
     assert_eq!(
         names(&app.get("/api/v1/products?sort=price_cents&min_price_cents=600&max_price_cents=2000", None).await),
         ["Black tea", "Mug", "Teapot"]
@@ -148,9 +153,12 @@ async fn bad_list_parameters_are_400() {
         "limit=0",
         "min_price_cents=9&max_price_cents=1",
         "cursor=%%%",
+        "sort=relevance&q=tea&cursor=01ARZ3NDEKTSV4RRFFQ69G5FAV",
     ] {
         app.get(&format!("/api/v1/products?{query}"), None).await.assert_problem(400, "validation_failed");
     }
+    let long = "x".repeat(201);
+    app.get(&format!("/api/v1/products?q={long}"), None).await.assert_problem(400, "validation_failed");
     let first = app.get("/api/v1/products?sort=name&limit=1", None).await;
     assert_eq!(first.status, StatusCode::OK);
 }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use zonmart_domain::{Actor, NewProduct, Page, PageRequest, Product, ProductChanges, ProductId, SortKey, Version};
-use zonmart_ports::{Clock, IdGenerator, ProductFilter, ProductRepository, ProductSort};
+use zonmart_ports::{Clock, IdGenerator, ProductFilter, ProductRepository, ProductSort, Relevance};
 
 use crate::access::require_admin;
 use crate::AppError;
@@ -24,6 +24,18 @@ fn cursor_fits(sort: ProductSort, key: Option<&SortKey>) -> bool {
         ProductSort::NewestFirst | ProductSort::OldestFirst => key.is_none(),
         ProductSort::PriceAscending | ProductSort::PriceDescending => matches!(key, Some(SortKey::Int(_))),
         ProductSort::NameAscending => matches!(key, Some(SortKey::Text(_))),
+        ProductSort::Relevance => matches!(key, Some(SortKey::Int(tier)) if Relevance::from_key(*tier).is_some()),
+    }
+}
+
+/// The order asked for, or the default: by relevance when there is a `q`
+/// to be relevant to, newest first otherwise (also for `relevance` without
+/// `q`, where every product is equally relevant).
+fn sort_for(filter: &ProductFilter, asked: Option<ProductSort>) -> ProductSort {
+    match (asked, filter.q.is_some()) {
+        (None, true) => ProductSort::Relevance,
+        (None | Some(ProductSort::Relevance), false) => ProductSort::NewestFirst,
+        (Some(sort), _) => sort,
     }
 }
 
@@ -51,13 +63,15 @@ impl ProductService {
         self.products.find(id).await?.ok_or(AppError::NotFound)
     }
 
-    /// Public listing of live products.
+    /// Public listing of live products, in the order asked for (see
+    /// [`sort_for`] for the default).
     pub async fn list(
         &self,
         filter: &ProductFilter,
-        sort: ProductSort,
+        sort: Option<ProductSort>,
         page: PageRequest,
     ) -> Result<Page<Product>, AppError> {
+        let sort = sort_for(filter, sort);
         if let Some(cursor) = &page.after {
             if !cursor_fits(sort, cursor.key()) {
                 return Err(AppError::validation("cursor", "belongs to another sort order; start again without it"));

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use mockall::predicate::eq;
-use zonmart_domain::{Cursor, PageRequest, PriceCents, ProductChanges, SortKey};
+use zonmart_domain::{Cursor, Page, PageRequest, PriceCents, ProductChanges, SortKey};
 use zonmart_ports::{MockProductRepository, ProductFilter, ProductSort, RepoError};
 
 use super::ProductService;
@@ -125,7 +125,7 @@ async fn a_cursor_from_another_sort_order_is_refused() {
         after: Some(Cursor::after_keyed(SortKey::Int(5), ulid::Ulid::from_parts(1, 1))),
         ..Default::default()
     };
-    let err = service(repo).list(&ProductFilter::default(), ProductSort::NameAscending, page).await.unwrap_err();
+    let err = service(repo).list(&ProductFilter::default(), Some(ProductSort::NameAscending), page).await.unwrap_err();
     assert!(matches!(err, AppError::Validation(e) if e.errors()[0].field == "cursor"));
 }
 
@@ -138,8 +138,36 @@ async fn a_minimum_price_above_the_maximum_is_refused() {
         max_price: Some(PriceCents::new(5).unwrap()),
         ..Default::default()
     };
-    assert!(matches!(
-        service(repo).list(&filter, ProductSort::default(), PageRequest::default()).await,
-        Err(AppError::Validation(_))
-    ));
+    assert!(matches!(service(repo).list(&filter, None, PageRequest::default()).await, Err(AppError::Validation(_))));
+}
+
+#[tokio::test]
+async fn a_search_is_ordered_by_relevance_unless_another_order_is_asked_for() {
+    let searched = ProductFilter { q: Some("teapot".into()), ..Default::default() };
+    for (filter, asked, expected) in [
+        (searched.clone(), None, ProductSort::Relevance),
+        (searched.clone(), Some(ProductSort::PriceAscending), ProductSort::PriceAscending),
+        (ProductFilter::default(), None, ProductSort::NewestFirst),
+        (ProductFilter::default(), Some(ProductSort::Relevance), ProductSort::NewestFirst),
+    ] {
+        let mut repo = MockProductRepository::new();
+        repo.expect_list()
+            .withf(move |_, sort, _| *sort == expected)
+            .times(1)
+            .returning(|_, _, _| Ok(Page { items: vec![], next: None }));
+        service(repo).list(&filter, asked, PageRequest::default()).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_relevance_cursor_must_name_a_tier() {
+    let searched = ProductFilter { q: Some("teapot".into()), ..Default::default() };
+    let mut repo = MockProductRepository::new();
+    repo.expect_list().times(0);
+    let page = PageRequest {
+        after: Some(Cursor::after_keyed(SortKey::Int(7), ulid::Ulid::from_parts(1, 1))),
+        ..Default::default()
+    };
+    let err = service(repo).list(&searched, Some(ProductSort::Relevance), page).await.unwrap_err();
+    assert!(matches!(err, AppError::Validation(e) if e.errors()[0].field == "cursor"));
 }
