@@ -10,15 +10,20 @@
 //!   with the orders; [`idempotency_store`]: `IdempotencyStore`.
 //! - [`refresh_token_store`]: `RefreshTokenStore` on that database, and
 //!   [`secrets`]: the `SecretGenerator` making the tokens.
+//! - [`event_store`]: the outbox (`events`), written by each change's own
+//!   transaction, and the `EventStore` feed over it; [`api_key_repository`]:
+//!   `ApiKeyRepository`.
 //! - [`password`]: bcrypt `PasswordHasher`, off the async workers.
 //! - [`jwt`]: HS256 `TokenIssuer`.
 //! - [`clock`], [`ids`]: the real `Clock` and a monotonic ULID `IdGenerator`.
 //! - `testing` (feature `test-support`): fresh databases per test.
 
+pub mod api_key_repository;
 pub mod cart_repository;
 pub mod clock;
 pub mod db;
 mod digest;
+pub mod event_store;
 pub mod idempotency_store;
 pub mod ids;
 pub mod jwt;
@@ -32,9 +37,11 @@ pub mod secrets;
 pub mod testing;
 pub mod user_repository;
 
+pub use api_key_repository::SqlApiKeyRepository;
 pub use cart_repository::SqlCartRepository;
 pub use clock::SystemClock;
 pub use db::{bind_worker_thread, Database, DbError, PoolOptions, PoolStatus, ReplicaOptions, ReplicaStatus};
+pub use event_store::SqlEventStore;
 pub use idempotency_store::SqlIdempotencyStore;
 pub use ids::UlidGenerator;
 pub use jwt::JwtIssuer;

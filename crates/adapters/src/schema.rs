@@ -125,6 +125,44 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_keys (id) {
+        /// A ULID.
+        id -> Text,
+        name -> Text,
+        /// Comma list of scope names.
+        scopes -> Text,
+        /// The key's first characters.
+        prefix -> Text,
+        /// SHA-256 of the key, lower-case hex; the key itself is never stored.
+        key_hash -> Text,
+        revoked -> Bool,
+        /// Written at most once a minute per key.
+        last_used_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    events (seq) {
+        /// The feed's order within a commit group.
+        seq -> BigInt,
+        /// PostgreSQL: the writing transaction's id (set by default); SQLite: 0.
+        txid -> BigInt,
+        /// A ULID.
+        id -> Text,
+        event_type -> Text,
+        resource_type -> Text,
+        resource_id -> Text,
+        resource_version -> BigInt,
+        /// The resource's JSON as after the change.
+        data -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(carts -> users (user_id));
 diesel::joinable!(cart_items -> carts (cart_id));
@@ -141,5 +179,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     cart_items,
     orders,
     order_items,
-    idempotency_keys
+    idempotency_keys,
+    api_keys,
+    events
 );

@@ -25,9 +25,15 @@ async fn a_catalog(db: Database) -> SqlProductRepository {
     for (n, product) in products.into_iter().enumerate() {
         let repo = Arc::clone(&repo);
         writers.spawn(async move {
-            repo.insert(&product).await.unwrap();
+            repo.insert(&product, &zonmart_adapters::testing::events::any_event()).await.unwrap();
             if n % 10 == 0 {
-                repo.update(&product.archive(SystemClock.now()), product.version).await.unwrap();
+                repo.update(
+                    &product.archive(SystemClock.now()),
+                    product.version,
+                    &zonmart_adapters::testing::events::any_event(),
+                )
+                .await
+                .unwrap();
             }
         });
     }

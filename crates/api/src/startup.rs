@@ -162,6 +162,11 @@ fn spawn_housekeeping(state: web::Data<AppState>, rate_limits: RateLimits) {
                 Ok(purged) => tracing::info!(purged, "expired idempotency keys purged"),
                 Err(e) => tracing::warn!(error = %e, "purging expired idempotency keys failed"),
             }
+            match state.events.purge_expired().await {
+                Ok(0) => {}
+                Ok(purged) => tracing::info!(purged, "events older than 7 days purged"),
+                Err(e) => tracing::warn!(error = %e, "purging old events failed"),
+            }
         }
     });
 }
@@ -202,6 +207,8 @@ pub fn app(
         .configure(routes::products::configure)
         .configure(routes::cart::configure)
         .configure(routes::orders::configure)
+        .configure(routes::api_keys::configure)
+        .configure(routes::events::configure)
         .configure(|cfg| compat::configure(cfg, &http.rate_limits.auth))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", openapi))
         .service(web::redirect("/docs", "/docs/"))

@@ -4,13 +4,19 @@
 use std::sync::Arc;
 
 use zonmart_adapters::{
-    BcryptHasher, Database, JwtIssuer, RandomSecrets, SqlCartRepository, SqlIdempotencyStore, SqlOrderRepository,
-    SqlProductRepository, SqlRefreshTokenStore, SqlUserRepository, SystemClock, UlidGenerator,
+    BcryptHasher, Database, JwtIssuer, RandomSecrets, SqlApiKeyRepository, SqlCartRepository, SqlEventStore,
+    SqlIdempotencyStore, SqlOrderRepository, SqlProductRepository, SqlRefreshTokenStore, SqlUserRepository,
+    SystemClock, UlidGenerator,
 };
-use zonmart_app::{AuthPorts, AuthService, CartService, IdempotencyService, OrderService, ProductService, UserService};
+use zonmart_app::{
+    ApiKeyService, AuthPorts, AuthService, CartService, EventComposer, EventService, IdempotencyService, OrderService,
+    ProductService, UserService,
+};
 use zonmart_ports::{
     Clock, HashError, IdGenerator, PasswordHasher, ProductRepository, StoreHealth, TokenIssuer, UserRepository,
 };
+
+use crate::dto::resource_json::ApiResourceJson;
 
 use crate::config::Settings;
 
@@ -21,6 +27,8 @@ pub struct AppState {
     pub cart: CartService,
     pub orders: OrderService,
     pub idempotency: IdempotencyService,
+    pub api_keys: ApiKeyService,
+    pub events: EventService,
     pub health: Arc<dyn StoreHealth>,
     /// For the pool gauges of `/metrics`.
     pub database: Database,
@@ -44,11 +52,24 @@ impl AppState {
             }
         });
         let products: Arc<dyn ProductRepository> = Arc::new(SqlProductRepository::new(db.clone()));
+        let events = EventComposer::new(ids.clone(), Arc::new(ApiResourceJson));
         Ok(AppState {
-            users: UserService::new(users.clone(), hasher.clone(), clock.clone(), ids.clone()),
-            products: ProductService::new(products.clone(), clock.clone(), ids.clone()),
+            users: UserService::new(users.clone(), hasher.clone(), clock.clone(), ids.clone(), events.clone()),
+            products: ProductService::new(products.clone(), clock.clone(), ids.clone(), events.clone()),
             cart: CartService::new(Arc::new(SqlCartRepository::new(db.clone())), products, clock.clone(), ids.clone()),
-            orders: OrderService::new(Arc::new(SqlOrderRepository::new(db.clone())), clock.clone(), ids.clone()),
+            orders: OrderService::new(
+                Arc::new(SqlOrderRepository::new(db.clone())),
+                clock.clone(),
+                ids.clone(),
+                events.clone(),
+            ),
+            api_keys: ApiKeyService::new(
+                Arc::new(SqlApiKeyRepository::new(db.clone())),
+                Arc::new(RandomSecrets),
+                clock.clone(),
+                ids.clone(),
+            ),
+            events: EventService::new(Arc::new(SqlEventStore::new(db.clone())), clock.clone()),
             idempotency: IdempotencyService::new(Arc::new(SqlIdempotencyStore::new(db.clone())), clock.clone()),
             auth: AuthService::new(AuthPorts {
                 users,
@@ -58,6 +79,7 @@ impl AppState {
                 secrets: Arc::new(RandomSecrets),
                 clock,
                 ids,
+                events,
             }),
             health: Arc::new(db.clone()),
             database: db,

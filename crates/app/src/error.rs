@@ -2,7 +2,7 @@
 //! variant to exactly one problem document.
 
 use thiserror::Error;
-use zonmart_domain::{OrderStatus, ProductId, StatusChangeError, ValidationErrors, Version, VersionConflict};
+use zonmart_domain::{Denied, OrderStatus, ProductId, StatusChangeError, ValidationErrors, Version, VersionConflict};
 use zonmart_ports::{HashError, RepoError, TokenError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -89,5 +89,11 @@ impl From<StatusChangeError> for AppError {
             StatusChangeError::InvalidTransition { from, to } => AppError::InvalidTransition { from, to },
             StatusChangeError::Forbidden => AppError::Forbidden(e.to_string()),
         }
+    }
+}
+
+impl From<Denied> for AppError {
+    fn from(e: Denied) -> Self {
+        AppError::Forbidden(e.to_string())
     }
 }

@@ -7,11 +7,15 @@
 //! - [`ProductService`]: the catalog (public reads, admin writes, archiving).
 //! - [`CartService`]: the caller's cart.
 //! - [`OrderService`]: placing orders without overselling, the status machine.
+//! - [`ApiKeyService`]: service API keys, and the actor behind one.
+//! - [`EventService`]: the event feed; [`EventComposer`]: the event a change writes.
 //! - [`IdempotencyService`]: replaying the first answer to a retried request.
 
+pub mod api_keys;
 pub mod auth;
 pub mod cart;
 pub mod error;
+pub mod events;
 pub mod idempotency;
 pub mod orders;
 pub mod products;
@@ -20,9 +24,11 @@ pub mod users;
 #[cfg(test)]
 mod test_support;
 
+pub use api_keys::{ApiKeyService, IssuedApiKey};
 pub use auth::{AuthPorts, AuthService, LoginTokens};
 pub use cart::CartService;
 pub use error::AppError;
+pub use events::{EventComposer, EventService, FeedLimit};
 pub use idempotency::{Begin, IdempotencyService};
 pub use orders::{OrderRequest, OrderService};
 pub use products::ProductService;

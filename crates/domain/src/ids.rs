@@ -75,6 +75,14 @@ ulid_id!(
     /// Identifies an order.
     OrderId
 );
+ulid_id!(
+    /// Identifies a service API key.
+    ApiKeyId
+);
+ulid_id!(
+    /// Identifies an event of the outbox.
+    EventId
+);
 
 #[cfg(test)]
 mod tests {

@@ -6,7 +6,9 @@
 //! about HTTP or SQL.
 
 pub mod actor;
+pub mod api_key;
 pub mod cart;
+pub mod event;
 pub mod idempotency;
 pub mod ids;
 pub mod money;
@@ -18,10 +20,12 @@ pub mod user;
 pub mod validation;
 pub mod version;
 
-pub use actor::{Actor, Role};
+pub use actor::{Actor, Denied, Role, Scope, Scopes};
+pub use api_key::{ApiKey, ApiKeyName, NewApiKey};
 pub use cart::{Cart, CartError, CartLine, PricedCart, PricedLine, Quantity};
+pub use event::{Event, EventFilter, EventType, FeedPosition, ResourceRef, ResourceType};
 pub use idempotency::IdempotencyKey;
-pub use ids::{CartId, InvalidId, OrderId, ProductId, UserId};
+pub use ids::{ApiKeyId, CartId, EventId, InvalidId, OrderId, ProductId, UserId};
 pub use money::{Currency, PriceCents};
 pub use order::{MixedCurrencies, Order, OrderItem, OrderItems, OrderLine, OrderStatus, PricedItem, StatusChangeError};
 pub use page::{Cursor, Limit, Page, PageRequest, SortKey};

@@ -3,8 +3,10 @@
 //! else. With the `mock` feature every trait has a `mockall` mock
 //! (`MockUserRepository`, ...), so other crates' tests can use them.
 
+pub mod api_keys;
 pub mod cart_repository;
 pub mod clock;
+pub mod events;
 pub mod health;
 pub mod idempotency_store;
 pub mod ids;
@@ -16,8 +18,10 @@ pub mod repo_error;
 pub mod token;
 pub mod user_repository;
 
+pub use api_keys::ApiKeyRepository;
 pub use cart_repository::CartRepository;
 pub use clock::Clock;
+pub use events::{EventStore, FeedPage, OrderEventDraft, ResourceJson};
 pub use health::StoreHealth;
 pub use idempotency_store::{Claim, IdempotencyStore, StoredResponse};
 pub use ids::IdGenerator;
@@ -31,8 +35,10 @@ pub use user_repository::{UserFilter, UserRepository};
 
 #[cfg(feature = "mock")]
 pub use {
+    api_keys::MockApiKeyRepository,
     cart_repository::MockCartRepository,
     clock::MockClock,
+    events::{MockEventStore, MockResourceJson},
     health::MockStoreHealth,
     idempotency_store::MockIdempotencyStore,
     ids::MockIdGenerator,

@@ -3,10 +3,10 @@
 use async_trait::async_trait;
 use thiserror::Error;
 use zonmart_domain::{
-    Order, OrderId, OrderItems, OrderStatus, Page, PageRequest, ProductId, Timestamp, UserId, Version,
+    Event, Order, OrderId, OrderItems, OrderStatus, Page, PageRequest, ProductId, Timestamp, UserId, Version,
 };
 
-use crate::RepoError;
+use crate::{OrderEventDraft, RepoError};
 
 /// What an order is made from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +24,8 @@ pub struct PlaceOrder {
     pub user_id: UserId,
     pub source: OrderSource,
     pub now: Timestamp,
+    /// `order.placed`, written in the same transaction.
+    pub event: OrderEventDraft,
 }
 
 /// Why an order was not placed. Nothing changed in any of these cases.
@@ -77,7 +79,14 @@ pub trait OrderRepository: Send + Sync {
     /// Writes `order`'s status, version and `updated_at` only while the stored
     /// order is at `expected`; with `restock`, puts every line's quantity back
     /// into its product's stock in the same transaction (product-id order).
-    async fn update_status(&self, order: &Order, expected: Version, restock: bool) -> Result<(), RepoError>;
+    /// `event` is written in the same transaction.
+    async fn update_status(
+        &self,
+        order: &Order,
+        expected: Version,
+        restock: bool,
+        event: &Event,
+    ) -> Result<(), RepoError>;
 
     /// Deletes the order (and its lines) only while it is at `expected`.
     async fn delete(&self, id: OrderId, expected: Version) -> Result<(), RepoError>;

@@ -37,6 +37,7 @@ use crate::db::errors::from_pool;
 use crate::db::pipeline::{in_one_flight, Session};
 use crate::db::transaction::{finish, should_retry};
 use crate::db::{in_write_transaction, run_detached, Backend, CacheStatement, Database, PgPool, Rollback};
+use crate::event_store::{insert_event, EventRow};
 use crate::schema::{cart_items, carts, order_items, orders, products, users};
 
 /// What taking one line's stock found.
@@ -155,6 +156,8 @@ pub(super) async fn place(db: &Database, request: &PlaceOrder) -> Result<Order, 
         for line in &OrderItemRow::from_order(&order) {
             diesel::insert_into(order_items::table).values(line).cached().execute(conn).await?;
         }
+        // The outbox: `order.placed` commits with the order.
+        insert_event!(&EventRow::from_event(&request.event.complete(&order))).execute(conn).await?;
         Ok(order)
     })?
 }
@@ -243,10 +246,13 @@ async fn pipelined_attempt(
 
     let order_row = OrderRow::from_order(&order);
     let line_rows = OrderItemRow::from_order(&order);
+    let event_row = EventRow::from_event(&request.event.complete(&order));
     let mut flight = vec![diesel::insert_into(orders::table).values(&order_row).cached().execute(&mut c).boxed()];
     for line in &line_rows {
         flight.push(diesel::insert_into(order_items::table).values(line).cached().execute(&mut c).boxed());
     }
+    // The outbox: `order.placed` goes in the same flight, before COMMIT.
+    flight.push(insert_event!(&event_row).execute(&mut c).boxed());
     flight.push(diesel::sql_query("COMMIT").cached().execute(&mut c).boxed());
     in_one_flight(flight).await?;
     Ok(order)
@@ -337,8 +343,28 @@ mod tests {
             user_id: UserId::from_ulid(Ulid::from_parts(1, 1)),
             source: OrderSource::Items(items.clone()),
             now: Utc::now(),
+            event: zonmart_ports::OrderEventDraft {
+                id: zonmart_domain::EventId::from_ulid(Ulid::from_parts(8, 8)),
+                kind: zonmart_domain::EventType::OrderPlaced,
+                at: Utc::now(),
+                json: std::sync::Arc::new(NoJson),
+            },
         };
         (request, items)
+    }
+
+    struct NoJson;
+
+    impl zonmart_ports::ResourceJson for NoJson {
+        fn order(&self, _: &Order) -> String {
+            "{}".into()
+        }
+        fn product(&self, _: &zonmart_domain::Product) -> String {
+            "{}".into()
+        }
+        fn user(&self, _: &zonmart_domain::User) -> String {
+            "{}".into()
+        }
     }
 
     fn terms(price_cents: i64, currency: &str) -> Taken {

@@ -44,7 +44,7 @@ impl Shop {
 
     pub async fn stock_in(&self, name: &str, price_cents: i64, stock: i64, currency: &str) -> Product {
         let product = self.made.in_currency(name, price_cents, stock, currency);
-        self.products.insert(&product).await.unwrap();
+        self.products.insert(&product, &zonmart_adapters::testing::events::any_event()).await.unwrap();
         product
     }
 
@@ -56,7 +56,8 @@ impl Shop {
     /// so ids keep the order in which orders were placed.
     pub async fn place_for(&self, user_id: UserId, source: OrderSource) -> Result<Order, PlaceOrderError> {
         let id = OrderId::from_ulid(self.ids.generate());
-        self.orders.place(&PlaceOrder { id, user_id, source, now: SystemClock.now() }).await
+        let event = zonmart_adapters::testing::events::order_placed();
+        self.orders.place(&PlaceOrder { id, user_id, source, now: SystemClock.now(), event }).await
     }
 
     pub async fn reread(&self, product: &Product) -> Product {
@@ -93,6 +94,6 @@ pub fn page(limit: i64, after: Option<Cursor>) -> PageRequest {
 
 /// `order` moved to `to` by an admin, as the use case would write it.
 pub fn moved(order: &Order, to: OrderStatus) -> Order {
-    let admin = Actor { user_id: UserId::from_ulid(ulid::Ulid::generate()), role: Role::Admin };
+    let admin = Actor::user(UserId::from_ulid(ulid::Ulid::generate()), Role::Admin);
     order.change_status(to, &admin, SystemClock.now()).unwrap()
 }

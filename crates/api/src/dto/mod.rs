@@ -1,11 +1,14 @@
 //! Request and response bodies: the JSON shapes of API.md, their OpenAPI
 //! schemas, and their translation to and from domain types.
 
+pub mod api_keys;
 pub mod auth;
 pub mod cart;
+pub mod events;
 pub mod orders;
 pub mod page;
 pub mod products;
+pub mod resource_json;
 pub mod users;
 
 /// Deserializes a field that may be absent (`None`), `null` (`Some(None)`)

@@ -2,8 +2,10 @@
 //! → domain input → use case → response. Each resource declares its methods
 //! once; any other method gets 405 with `Allow`.
 
+pub mod api_keys;
 pub mod auth;
 pub mod cart;
+pub mod events;
 pub mod health;
 pub mod orders;
 pub mod products;

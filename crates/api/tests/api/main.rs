@@ -7,6 +7,7 @@ mod auth;
 mod cart;
 mod compat;
 mod contract;
+mod integration;
 mod orders;
 mod outage;
 mod products;

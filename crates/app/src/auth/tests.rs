@@ -34,6 +34,7 @@ fn service_with(users: MockUserRepository, tokens: MockTokenIssuer, store: MockR
         secrets: secrets(),
         clock: clock_at(t0()),
         ids: ids_from(99),
+        events: events(),
     })
 }
 
@@ -104,6 +105,7 @@ async fn an_unknown_user_is_unauthorized_after_verifying_a_dummy_hash() {
         secrets: secrets(),
         clock: clock_at(t0()),
         ids: ids_from(1),
+        events: events(),
     });
 
     assert_eq!(service.login("ghost", "whatever1").await.unwrap_err(), AppError::Unauthorized);
@@ -186,9 +188,9 @@ async fn the_first_admin_is_created_once() {
     let mut repo = MockUserRepository::new();
     repo.expect_find_by_login().with(eq("root")).returning(|_| Ok(None));
     repo.expect_insert()
-        .withf(|u| u.role == Role::Admin && u.username.as_str() == "root")
+        .withf(|u, _| u.role == Role::Admin && u.username.as_str() == "root")
         .times(1)
-        .returning(|_| Ok(()));
+        .returning(|_, _| Ok(()));
 
     let created = service(repo, echo_tokens())
         .ensure_admin(Username::parse("root").unwrap(), Password::parse("admin password").unwrap())
@@ -217,7 +219,7 @@ async fn an_existing_user_of_the_admin_name_is_left_alone() {
 async fn losing_the_first_admin_race_to_another_instance_is_fine() {
     let mut repo = MockUserRepository::new();
     repo.expect_find_by_login().returning(|_| Ok(None));
-    repo.expect_insert().returning(|_| Err(RepoError::Duplicate { field: "username".into() }));
+    repo.expect_insert().returning(|_, _| Err(RepoError::Duplicate { field: "username".into() }));
 
     let created = service(repo, echo_tokens())
         .ensure_admin(Username::parse("root").unwrap(), Password::parse("admin password").unwrap())

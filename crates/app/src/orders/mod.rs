@@ -3,10 +3,12 @@
 
 use std::sync::Arc;
 
-use zonmart_domain::{Actor, Order, OrderId, OrderItems, OrderStatus, Page, PageRequest, UserId, Version};
+use zonmart_domain::{
+    Actor, EventType, Order, OrderId, OrderItems, OrderStatus, Page, PageRequest, Scope, UserId, Version,
+};
 use zonmart_ports::{Clock, IdGenerator, OrderFilter, OrderRepository, OrderSource, PlaceOrder, PlaceOrderError};
 
-use crate::AppError;
+use crate::{AppError, EventComposer};
 
 #[cfg(test)]
 mod tests;
@@ -23,11 +25,17 @@ pub struct OrderService {
     orders: Arc<dyn OrderRepository>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
+    events: EventComposer,
 }
 
 impl OrderService {
-    pub fn new(orders: Arc<dyn OrderRepository>, clock: Arc<dyn Clock>, ids: Arc<dyn IdGenerator>) -> Self {
-        Self { orders, clock, ids }
+    pub fn new(
+        orders: Arc<dyn OrderRepository>,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdGenerator>,
+        events: EventComposer,
+    ) -> Self {
+        Self { orders, clock, ids, events }
     }
 
     /// Places an order for `customer`. Stock, prices and the cart change in
@@ -39,11 +47,13 @@ impl OrderService {
             OrderRequest::Items(items) => OrderSource::Items(items),
             OrderRequest::FromCart => OrderSource::Cart,
         };
+        let now = self.clock.now();
         let order = PlaceOrder {
             id: OrderId::from_ulid(self.ids.generate()),
             user_id: customer,
             source,
-            now: self.clock.now(),
+            now,
+            event: self.events.order_draft(EventType::for_order_status(OrderStatus::Pending), now),
         };
         let placed = self.orders.place(&order).await.map_err(|e| match e {
             PlaceOrderError::ProductUnavailable(product_ids) => AppError::ProductUnavailable { product_ids },
@@ -65,6 +75,7 @@ impl OrderService {
 
     /// The owner's or any for an admin; someone else's is `NotFound`.
     pub async fn get(&self, actor: &Actor, id: OrderId) -> Result<Order, AppError> {
+        actor.require(Scope::OrdersRead).or_else(|denied| actor.require(Scope::OrdersWrite).map_err(|_| denied))?;
         match self.orders.find(id).await? {
             Some(order) if actor.may_act_for(order.user_id) => Ok(order),
             _ => Err(AppError::NotFound),
@@ -80,6 +91,7 @@ impl OrderService {
         status: Option<OrderStatus>,
         page: PageRequest,
     ) -> Result<Page<Order>, AppError> {
+        actor.require(Scope::OrdersRead)?;
         let user_id = match (actor.is_admin(), user_id) {
             (true, filter) => filter,
             (false, None) => Some(actor.user_id),
@@ -98,16 +110,20 @@ impl OrderService {
         expected: Version,
         to: OrderStatus,
     ) -> Result<Order, AppError> {
+        actor.require(Scope::OrdersWrite)?;
         let current = self.get(actor, id).await?;
         Version::check(expected, current.version)?;
-        let changed = current.change_status(to, actor, self.clock.now())?;
-        self.orders.update_status(&changed, expected, Order::restocks_on(to)).await?;
+        let now = self.clock.now();
+        let changed = current.change_status(to, actor, now)?;
+        let event = self.events.order(EventType::for_order_status(to), &changed, now);
+        self.orders.update_status(&changed, expected, Order::restocks_on(to), &event).await?;
         tracing::info!(order_id = %id, from = %current.status, to = %to, by = %actor.user_id, "order status changed");
         Ok(changed)
     }
 
     /// Admins delete cancelled orders only.
     pub async fn delete(&self, actor: &Actor, id: OrderId, expected: Version) -> Result<(), AppError> {
+        actor.require(Scope::OrdersWrite)?;
         let current = self.get(actor, id).await?;
         if !actor.is_admin() {
             return Err(AppError::Forbidden("only an admin may delete orders".into()));

@@ -2,10 +2,12 @@
 
 use std::sync::Arc;
 
-use zonmart_domain::{Actor, NewProduct, Page, PageRequest, Product, ProductChanges, ProductId, SortKey, Version};
+use zonmart_domain::{
+    Actor, EventType, NewProduct, Page, PageRequest, Product, ProductChanges, ProductId, Scope, SortKey, Version,
+};
 use zonmart_ports::{Clock, IdGenerator, ProductFilter, ProductRepository, ProductSort};
 
-use crate::AppError;
+use crate::{AppError, EventComposer};
 
 #[cfg(test)]
 mod tests;
@@ -15,9 +17,11 @@ pub struct ProductService {
     products: Arc<dyn ProductRepository>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
+    events: EventComposer,
 }
 
 fn require_admin(actor: &Actor, what: &str) -> Result<(), AppError> {
+    actor.require(Scope::CatalogWrite)?;
     if actor.is_admin() {
         Ok(())
     } else {
@@ -35,14 +39,21 @@ fn cursor_fits(sort: ProductSort, key: Option<&SortKey>) -> bool {
 }
 
 impl ProductService {
-    pub fn new(products: Arc<dyn ProductRepository>, clock: Arc<dyn Clock>, ids: Arc<dyn IdGenerator>) -> Self {
-        Self { products, clock, ids }
+    pub fn new(
+        products: Arc<dyn ProductRepository>,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdGenerator>,
+        events: EventComposer,
+    ) -> Self {
+        Self { products, clock, ids, events }
     }
 
     pub async fn create(&self, actor: &Actor, new_product: NewProduct) -> Result<Product, AppError> {
         require_admin(actor, "create products")?;
-        let product = new_product.into_product(ProductId::from_ulid(self.ids.generate()), self.clock.now());
-        self.products.insert(&product).await?;
+        let now = self.clock.now();
+        let product = new_product.into_product(ProductId::from_ulid(self.ids.generate()), now);
+        let event = self.events.product(EventType::ProductCreated, &product, now);
+        self.products.insert(&product, &event).await?;
         tracing::info!(product_id = %product.id, by = %actor.user_id, "product created");
         Ok(product)
     }
@@ -88,8 +99,10 @@ impl ProductService {
         require_admin(actor, "change products")?;
         let current = self.current(id).await?;
         Version::check(expected, current.version)?;
-        let updated = current.apply(changes, self.clock.now());
-        self.products.update(&updated, expected).await?;
+        let now = self.clock.now();
+        let updated = current.apply(changes, now);
+        let event = self.events.product(EventType::ProductUpdated, &updated, now);
+        self.products.update(&updated, expected, &event).await?;
         Ok(updated)
     }
 
@@ -102,7 +115,10 @@ impl ProductService {
         if current.archived {
             return Ok(());
         }
-        self.products.update(&current.archive(self.clock.now()), expected).await?;
+        let now = self.clock.now();
+        let archived = current.archive(now);
+        let event = self.events.product(EventType::ProductArchived, &archived, now);
+        self.products.update(&archived, expected, &event).await?;
         tracing::info!(product_id = %id, by = %actor.user_id, "product archived");
         Ok(())
     }
