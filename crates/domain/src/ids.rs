@@ -83,6 +83,10 @@ ulid_id!(
     /// Identifies an event of the outbox.
     EventId
 );
+ulid_id!(
+    /// Identifies a webhook subscription.
+    WebhookId
+);
 
 #[cfg(test)]
 mod tests {

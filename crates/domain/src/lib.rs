@@ -19,13 +19,14 @@ pub mod text;
 pub mod user;
 pub mod validation;
 pub mod version;
+pub mod webhook;
 
 pub use actor::{Actor, Denied, Role, Scope, Scopes};
 pub use api_key::{ApiKey, ApiKeyName, NewApiKey};
 pub use cart::{Cart, CartError, CartLine, PricedCart, PricedLine, Quantity};
 pub use event::{Event, EventFilter, EventType, FeedPosition, ResourceRef, ResourceType};
 pub use idempotency::IdempotencyKey;
-pub use ids::{ApiKeyId, CartId, EventId, InvalidId, OrderId, ProductId, UserId};
+pub use ids::{ApiKeyId, CartId, EventId, InvalidId, OrderId, ProductId, UserId, WebhookId};
 pub use money::{Currency, PriceCents};
 pub use order::{MixedCurrencies, Order, OrderItem, OrderItems, OrderLine, OrderStatus, PricedItem, StatusChangeError};
 pub use page::{Cursor, Limit, Page, PageRequest, SortKey};
@@ -33,6 +34,10 @@ pub use product::{Description, NewProduct, Product, ProductChanges, ProductName,
 pub use user::{Address, Email, FullName, NewUser, Password, PasswordHash, User, UserChanges, Username};
 pub use validation::{FieldError, ValidationErrors};
 pub use version::{Version, VersionConflict};
+pub use webhook::{
+    Delivery, DeliveryStatus, NewWebhook, RetryPolicy, TryOutcome, Webhook, WebhookChanges, WebhookDescription,
+    WebhookUrl,
+};
 
 /// A point in time, always UTC.
 pub type Timestamp = chrono::DateTime<chrono::Utc>;

@@ -17,6 +17,7 @@ pub mod refresh_tokens;
 pub mod repo_error;
 pub mod token;
 pub mod user_repository;
+pub mod webhooks;
 
 pub use api_keys::ApiKeyRepository;
 pub use cart_repository::CartRepository;
@@ -32,6 +33,7 @@ pub use refresh_tokens::{Consumed, RefreshToken, RefreshTokenStore, SecretGenera
 pub use repo_error::RepoError;
 pub use token::{AccessClaims, TokenError, TokenIssuer};
 pub use user_repository::{UserFilter, UserRepository};
+pub use webhooks::{DeliveryCounts, DeliveryStore, DueDelivery, TargetGuard, WebhookRepository, WebhookSender};
 
 #[cfg(feature = "mock")]
 pub use {
@@ -48,4 +50,5 @@ pub use {
     refresh_tokens::{MockRefreshTokenStore, MockSecretGenerator},
     token::MockTokenIssuer,
     user_repository::MockUserRepository,
+    webhooks::{MockDeliveryStore, MockTargetGuard, MockWebhookRepository, MockWebhookSender},
 };
