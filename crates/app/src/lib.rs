@@ -9,6 +9,8 @@
 //! - [`OrderService`]: placing orders without overselling, the status machine.
 //! - [`ApiKeyService`]: service API keys, and the actor behind one.
 //! - [`EventService`]: the event feed; [`EventComposer`]: the event a change writes.
+//! - [`WebhookService`]: subscriptions and their deliveries log;
+//!   [`WebhookDispatcher`]: sends due deliveries.
 //! - [`IdempotencyService`]: replaying the first answer to a retried request.
 
 pub mod api_keys;
@@ -20,6 +22,7 @@ pub mod idempotency;
 pub mod orders;
 pub mod products;
 pub mod users;
+pub mod webhooks;
 
 #[cfg(test)]
 mod test_support;
@@ -33,3 +36,4 @@ pub use idempotency::{Begin, IdempotencyService};
 pub use orders::{OrderRequest, OrderService};
 pub use products::ProductService;
 pub use users::UserService;
+pub use webhooks::{CreatedWebhook, DispatchSettings, Round, WebhookDispatcher, WebhookPorts, WebhookService};
