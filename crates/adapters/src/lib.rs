@@ -13,6 +13,8 @@
 //! - [`event_store`]: the outbox (`events`), written by each change's own
 //!   transaction, and the `EventStore` feed over it; [`api_key_repository`]:
 //!   `ApiKeyRepository`.
+//! - [`webhooks`]: subscriptions, deliveries (fan-out, leases) and the
+//!   signed, SSRF-guarded HTTP sender.
 //! - [`password`]: bcrypt `PasswordHasher`, off the async workers.
 //! - [`jwt`]: HS256 `TokenIssuer`.
 //! - [`clock`], [`ids`]: the real `Clock` and a monotonic ULID `IdGenerator`.
@@ -36,6 +38,7 @@ pub mod secrets;
 #[cfg(feature = "test-support")]
 pub mod testing;
 pub mod user_repository;
+pub mod webhooks;
 
 pub use api_key_repository::SqlApiKeyRepository;
 pub use cart_repository::SqlCartRepository;
@@ -51,3 +54,4 @@ pub use product_repository::SqlProductRepository;
 pub use refresh_token_store::SqlRefreshTokenStore;
 pub use secrets::RandomSecrets;
 pub use user_repository::SqlUserRepository;
+pub use webhooks::{HttpWebhookSender, ResolvingTargetGuard, SenderOptions, SqlDeliveryStore, SqlWebhookRepository};

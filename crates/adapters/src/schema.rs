@@ -163,6 +163,49 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhooks (id) {
+        id -> Text,
+        url -> Text,
+        /// `*` or a comma list of event types.
+        events -> Text,
+        description -> Nullable<Text>,
+        enabled -> Bool,
+        /// Signs deliveries; never shown after creation.
+        secret -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        webhook_id -> Text,
+        event_id -> Text,
+        event_type -> Text,
+        status -> Text,
+        attempts -> Integer,
+        last_status_code -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        next_attempt_at -> Nullable<Timestamp>,
+        /// The claiming process has it alone until then.
+        lease_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_fanout (id) {
+        id -> Integer,
+        txid -> BigInt,
+        seq -> BigInt,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(carts -> users (user_id));
 diesel::joinable!(cart_items -> carts (cart_id));
@@ -181,5 +224,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     order_items,
     idempotency_keys,
     api_keys,
-    events
+    events,
+    webhooks,
+    webhook_deliveries,
+    webhook_fanout
 );

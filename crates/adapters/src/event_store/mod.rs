@@ -15,9 +15,7 @@
 mod rows;
 
 use async_trait::async_trait;
-use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::Bool;
 use diesel_async::RunQueryDsl;
 use zonmart_domain::{EventFilter, FeedPosition, Timestamp};
 use zonmart_ports::{EventStore, FeedPage, RepoError};
@@ -29,6 +27,30 @@ use crate::schema::events;
 /// What hides events of transactions that may still be running (see the
 /// module docs); SQLite needs none.
 const PG_HORIZON: &str = "txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint";
+
+/// The condition that shows only final events on `db`'s backend.
+pub(crate) fn horizon(db: &Database) -> &'static str {
+    match db.backend() {
+        Backend::Postgres { .. } => PG_HORIZON,
+        Backend::Sqlite(_) => "1 = 1",
+    }
+}
+
+/// The feed's events after `(group, seq)` below the `horizon`, in order,
+/// at most `limit` (a boxed query, to filter further and `.load`).
+macro_rules! feed_query {
+    ($group:expr, $seq:expr, $horizon:expr, $limit:expr) => {{
+        use $crate::schema::events;
+        events::table
+            .filter(events::txid.gt($group).or(events::txid.eq($group).and(events::seq.gt($seq))))
+            .filter(::diesel::dsl::sql::<::diesel::sql_types::Bool>($horizon))
+            .order((events::txid.asc(), events::seq.asc()))
+            .limit($limit)
+            .select($crate::event_store::EventRow::as_select())
+            .into_boxed()
+    }};
+}
+pub(crate) use feed_query;
 
 /// Inserts an [`EventRow`] on `$conn` (inside the change's transaction):
 /// `insert_event!(&row)` is the statement, to `.execute(conn)` or put in a flight.
@@ -54,23 +76,14 @@ impl SqlEventStore {
 #[async_trait]
 impl EventStore for SqlEventStore {
     async fn feed(&self, after: FeedPosition, filter: &EventFilter, limit: u32) -> Result<FeedPage, RepoError> {
-        let horizon = match self.db.backend() {
-            Backend::Postgres { .. } => PG_HORIZON,
-            Backend::Sqlite(_) => "1 = 1",
-        };
+        let horizon = horizon(&self.db);
         let types: Option<Vec<&'static str>> = match filter {
             EventFilter::All => None,
             EventFilter::Only(kinds) => Some(kinds.iter().map(|k| k.as_str()).collect()),
         };
         let (group, seq) = (after.group, after.seq);
         let rows = with_conn!(self.db, |conn| {
-            let mut query = events::table
-                .filter(events::txid.gt(group).or(events::txid.eq(group).and(events::seq.gt(seq))))
-                .filter(sql::<Bool>(horizon))
-                .order((events::txid.asc(), events::seq.asc()))
-                .limit(i64::from(limit))
-                .select(EventRow::as_select())
-                .into_boxed();
+            let mut query = feed_query!(group, seq, horizon, i64::from(limit));
             if let Some(types) = &types {
                 query = query.filter(events::event_type.eq_any(types.clone()));
             }
