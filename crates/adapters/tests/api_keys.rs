@@ -60,7 +60,10 @@ async fn a_use_is_recorded_without_a_new_version(db: Database) {
 
 async fn keys_are_listed_newest_first(db: Database) {
     let repo = SqlApiKeyRepository::new(db);
-    let (first, second) = (key(), key());
+    // Ids a millisecond apart, so "newest" is not left to the random part.
+    let first = key();
+    let later = Ulid::from_parts(first.id.ulid().timestamp_ms() + 1, 0);
+    let second = ApiKey { id: ApiKeyId::from_ulid(later), ..key() };
     repo.insert(&first, "zk_a").await.unwrap();
     repo.insert(&second, "zk_b").await.unwrap();
     let page = repo.list(PageRequest { limit: Limit::new(1).unwrap(), after: None }).await.unwrap();

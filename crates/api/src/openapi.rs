@@ -57,6 +57,13 @@ use crate::routes;
         routes::api_keys::get_api_key,
         routes::api_keys::revoke_api_key,
         routes::events::list_events,
+        routes::webhooks::create_webhook,
+        routes::webhooks::list_webhooks,
+        routes::webhooks::get_webhook,
+        routes::webhooks::update_webhook,
+        routes::webhooks::delete_webhook,
+        routes::webhooks::list_deliveries,
+        routes::webhooks::retry_delivery,
         compat::users::token,
         compat::users::create_user,
         compat::users::get_user,
@@ -78,6 +85,8 @@ use crate::routes;
         dto::orders::OrderBody,
         dto::api_keys::ApiKeyBody,
         dto::events::EventBody,
+        dto::webhooks::WebhookBody,
+        dto::webhooks::DeliveryBody,
     )),
     modifiers(&SecuritySchemes, &SharedRules),
     tags(
@@ -88,6 +97,7 @@ use crate::routes;
         (name = "orders", description = "Orders that never oversell"),
         (name = "api keys", description = "Service API keys for the shop's other apps (admin)"),
         (name = "events", description = "Every change, in commit order, exactly once"),
+        (name = "webhooks", description = "Signed deliveries of events to the shop's other apps"),
         (name = "seed compatibility", description = "The original Zonmart's paths, deprecated: use /api/v1"),
         (name = "operations", description = "Health and readiness"),
     )
@@ -194,7 +204,9 @@ impl Modify for SharedRules {
                 for parameter in op.parameters.iter_mut().flatten() {
                     let RefOr::T(parameter) = parameter else { continue };
                     let pattern = match (&parameter.parameter_in, parameter.name.as_str()) {
-                        (ParameterIn::Path, "id" | "user_id" | "order_id" | "product_id") => ULID_PATTERN,
+                        (ParameterIn::Path, "id" | "user_id" | "order_id" | "product_id" | "delivery_id") => {
+                            ULID_PATTERN
+                        }
                         (ParameterIn::Query, "user_id" | "product_id") => ULID_PATTERN,
                         (ParameterIn::Header, "If-Match") => IF_MATCH_PATTERN,
                         _ => continue,

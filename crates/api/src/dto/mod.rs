@@ -10,6 +10,7 @@ pub mod page;
 pub mod products;
 pub mod resource_json;
 pub mod users;
+pub mod webhooks;
 
 /// Deserializes a field that may be absent (`None`), `null` (`Some(None)`)
 /// or a value (`Some(Some(v))`), as a PATCH needs. Use with `#[serde(default)]`.

@@ -10,6 +10,7 @@ pub mod health;
 pub mod orders;
 pub mod products;
 pub mod users;
+pub mod webhooks;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};

@@ -15,3 +15,4 @@ mod proxy;
 mod shutdown;
 mod users;
 mod versions;
+mod webhooks;
