@@ -12,17 +12,24 @@
 //!   [`tax_rate_repository`], [`discount_repository`]: the checkout's resources.
 //! - [`refresh_token_store`]: `RefreshTokenStore` on that database, and
 //!   [`secrets`]: the `SecretGenerator` making the tokens.
+//! - [`event_store`]: the outbox (`events`), written by each change's own
+//!   transaction, and the `EventStore` feed over it; [`api_key_repository`]:
+//!   `ApiKeyRepository`.
+//! - [`webhooks`]: subscriptions, deliveries (fan-out, leases) and the
+//!   signed, SSRF-guarded HTTP sender.
 //! - [`password`]: bcrypt `PasswordHasher`, off the async workers.
 //! - [`jwt`]: HS256 `TokenIssuer`.
 //! - [`clock`], [`ids`]: the real `Clock` and a monotonic ULID `IdGenerator`.
 //! - `testing` (feature `test-support`): fresh databases per test.
 
 pub mod address_repository;
+pub mod api_key_repository;
 pub mod cart_repository;
 pub mod clock;
 pub mod db;
 mod digest;
 pub mod discount_repository;
+pub mod event_store;
 pub mod idempotency_store;
 pub mod ids;
 pub mod jwt;
@@ -37,12 +44,15 @@ pub mod tax_rate_repository;
 #[cfg(feature = "test-support")]
 pub mod testing;
 pub mod user_repository;
+pub mod webhooks;
 
 pub use address_repository::SqlAddressRepository;
+pub use api_key_repository::SqlApiKeyRepository;
 pub use cart_repository::SqlCartRepository;
 pub use clock::SystemClock;
 pub use db::{bind_worker_thread, Database, DbError, PoolOptions, PoolStatus, ReplicaOptions, ReplicaStatus};
 pub use discount_repository::SqlDiscountRepository;
+pub use event_store::SqlEventStore;
 pub use idempotency_store::SqlIdempotencyStore;
 pub use ids::UlidGenerator;
 pub use jwt::JwtIssuer;
@@ -54,3 +64,4 @@ pub use secrets::RandomSecrets;
 pub use shipping_method_repository::SqlShippingMethodRepository;
 pub use tax_rate_repository::SqlTaxRateRepository;
 pub use user_repository::SqlUserRepository;
+pub use webhooks::{HttpWebhookSender, ResolvingTargetGuard, SenderOptions, SqlDeliveryStore, SqlWebhookRepository};

@@ -233,6 +233,87 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_keys (id) {
+        /// A ULID.
+        id -> Text,
+        name -> Text,
+        /// Comma list of scope names.
+        scopes -> Text,
+        /// The key's first characters.
+        prefix -> Text,
+        /// SHA-256 of the key, lower-case hex; the key itself is never stored.
+        key_hash -> Text,
+        revoked -> Bool,
+        /// Written at most once a minute per key.
+        last_used_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    events (seq) {
+        /// The feed's order within a commit group.
+        seq -> BigInt,
+        /// PostgreSQL: the writing transaction's id (set by default); SQLite: 0.
+        txid -> BigInt,
+        /// A ULID.
+        id -> Text,
+        event_type -> Text,
+        resource_type -> Text,
+        resource_id -> Text,
+        resource_version -> BigInt,
+        /// The resource's JSON as after the change.
+        data -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhooks (id) {
+        id -> Text,
+        url -> Text,
+        /// `*` or a comma list of event types.
+        events -> Text,
+        description -> Nullable<Text>,
+        enabled -> Bool,
+        /// Signs deliveries; never shown after creation.
+        secret -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        webhook_id -> Text,
+        event_id -> Text,
+        event_type -> Text,
+        status -> Text,
+        attempts -> Integer,
+        last_status_code -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        next_attempt_at -> Nullable<Timestamp>,
+        /// The claiming process has it alone until then.
+        lease_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_fanout (id) {
+        id -> Integer,
+        txid -> BigInt,
+        seq -> BigInt,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(addresses -> users (user_id));
 diesel::joinable!(discount_customer_uses -> discount_codes (discount_id));
@@ -256,5 +337,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     shipping_methods,
     tax_rates,
     discount_codes,
-    discount_customer_uses
+    discount_customer_uses,
+    api_keys,
+    events,
+    webhooks,
+    webhook_deliveries,
+    webhook_fanout
 );

@@ -229,3 +229,51 @@ fn drop_schema(config: tokio_postgres::Config, schema: String) {
         }
     });
 }
+
+/// Events for repository tests, whose data is just the resource's id.
+pub mod events {
+    use std::sync::Arc;
+
+    use chrono::{SubsecRound, Utc};
+    use ulid::Ulid;
+    use zonmart_domain::{Event, EventId, EventType, Order, Product, User, Version};
+    use zonmart_ports::{OrderEventDraft, ResourceJson};
+
+    /// `{"id": "<the resource's id>"}`.
+    #[derive(Debug, Clone, Copy, Default)]
+    pub struct IdOnly;
+
+    impl ResourceJson for IdOnly {
+        fn order(&self, order: &Order) -> String {
+            format!(r#"{{"id":"{}"}}"#, order.id)
+        }
+        fn product(&self, product: &Product) -> String {
+            format!(r#"{{"id":"{}"}}"#, product.id)
+        }
+        fn user(&self, user: &User) -> String {
+            format!(r#"{{"id":"{}"}}"#, user.id)
+        }
+    }
+
+    /// A `kind` event about resource `id` at `version`, with a fresh id.
+    pub fn event_about(kind: EventType, id: Ulid, version: Version) -> Event {
+        // Microseconds: what both databases keep.
+        let now = Utc::now().trunc_subsecs(6);
+        Event::new(EventId::from_ulid(Ulid::generate()), kind, (id, version), format!(r#"{{"id":"{id}"}}"#), now)
+    }
+
+    /// Some event, when a test does not look at it.
+    pub fn any_event() -> Event {
+        event_about(EventType::ProductUpdated, Ulid::generate(), Version::INITIAL)
+    }
+
+    /// The `order.placed` an order placement completes.
+    pub fn order_placed() -> OrderEventDraft {
+        OrderEventDraft {
+            id: EventId::from_ulid(Ulid::generate()),
+            kind: EventType::OrderPlaced,
+            at: Utc::now(),
+            json: Arc::new(IdOnly),
+        }
+    }
+}

@@ -31,7 +31,7 @@ impl Fixture {
         let mut products = Vec::new();
         for name in ["Teapot", "Kettle", "Cup"] {
             let product = made.product(name, 100, 10);
-            repo.insert(&product).await.unwrap();
+            repo.insert(&product, &zonmart_adapters::testing::events::any_event()).await.unwrap();
             products.push(product.id);
         }
         let products = [products[0], products[1], products[2]];

@@ -228,7 +228,10 @@ async fn cancelling_gives_the_discount_use_back(db: Database) {
 
     let cancelled = moved(&order, OrderStatus::Cancelled);
     assert_eq!(cancelled.cancel_reason, Some(CancelReason::Admin));
-    shop.orders.update_status(&cancelled, order.version, true).await.unwrap();
+    shop.orders
+        .update_status(&cancelled, order.version, true, &zonmart_adapters::testing::events::any_event())
+        .await
+        .unwrap();
     assert_eq!(counter.uses(&code).await, 0, "the use is back");
     assert_eq!(shop.levels(&[&teapot]).await[0].0, 5, "and the stock");
     let stored = shop.orders.find(order.id).await.unwrap().unwrap();
@@ -306,7 +309,7 @@ async fn placing_and_cancelling_at_once_keep_stock_and_uses_consistent(db: Datab
         writers.spawn(async move {
             let cancelled = moved(&order, OrderStatus::Cancelled);
             shop.orders
-                .update_status(&cancelled, order.version, true)
+                .update_status(&cancelled, order.version, true, &zonmart_adapters::testing::events::any_event())
                 .await
                 .map(|()| "cancelled")
                 .map_err(|e| e.to_string())

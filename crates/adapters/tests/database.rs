@@ -17,7 +17,7 @@ async fn migrating_again_is_harmless(db: Database) {
     db.migrate().await.unwrap();
     db.migrate().await.unwrap();
     let repo = SqlUserRepository::new(db);
-    repo.insert(&Users::new().customer("alice", None)).await.unwrap();
+    repo.insert(&Users::new().customer("alice", None), &zonmart_adapters::testing::events::any_event()).await.unwrap();
 }
 
 async fn a_migrated_store_answers_a_ping(db: Database) {
@@ -28,7 +28,7 @@ async fn a_migrated_store_answers_a_ping(db: Database) {
 async fn twenty_concurrent_updates_from_one_version_let_exactly_one_through(db: Database) {
     let repo = Arc::new(SqlUserRepository::new(db));
     let user = Users::new().customer("alice", None);
-    repo.insert(&user).await.unwrap();
+    repo.insert(&user, &zonmart_adapters::testing::events::any_event()).await.unwrap();
 
     let mut writers = tokio::task::JoinSet::new();
     for n in 0..20 {
@@ -68,7 +68,9 @@ async fn migrations_run_on_a_current_thread_runtime() {
         let db = db.database();
         db.migrate().await.unwrap();
         let repo = SqlUserRepository::new(db.clone());
-        repo.insert(&Users::new().customer("alice", None)).await.unwrap();
+        repo.insert(&Users::new().customer("alice", None), &zonmart_adapters::testing::events::any_event())
+            .await
+            .unwrap();
         db.ping().await.unwrap();
     }
 }
@@ -120,7 +122,11 @@ async fn a_sqlite_write_abandoned_by_its_caller_still_completes() {
     let alice = Users::new().customer("alice", None);
 
     store.lock();
-    let abandoned = tokio::time::timeout(Duration::from_millis(100), repo.insert(&alice)).await;
+    let abandoned = tokio::time::timeout(
+        Duration::from_millis(100),
+        repo.insert(&alice, &zonmart_adapters::testing::events::any_event()),
+    )
+    .await;
     assert!(abandoned.is_err(), "the insert should still be waiting for the lock");
     store.unlock();
 
@@ -136,7 +142,9 @@ async fn waiting_too_long_for_a_pooled_connection_is_unavailable() {
     store.lock();
     let writer = {
         let repo = Arc::clone(&repo);
-        tokio::spawn(async move { repo.insert(&Users::new().customer("alice", None)).await })
+        tokio::spawn(async move {
+            repo.insert(&Users::new().customer("alice", None), &zonmart_adapters::testing::events::any_event()).await
+        })
     };
     // The writer may not have taken the only connection yet: wait until it has.
     let taken = async {

@@ -91,7 +91,7 @@ async fn concurrent_cancels_and_orders_keep_the_stock_exact(db: Database) {
         writers.spawn(async move {
             let cancelled = moved(&order, OrderStatus::Cancelled);
             shop.orders
-                .update_status(&cancelled, order.version, true)
+                .update_status(&cancelled, order.version, true, &zonmart_adapters::testing::events::any_event())
                 .await
                 .map(|()| "cancelled")
                 .map_err(|e| e.to_string())

@@ -49,7 +49,14 @@ async fn placing_from_items_copies_prices_takes_stock_and_bumps_product_versions
 
     let now_stored = shop.reread(&teapot).await;
     let dearer = ProductChanges { price: Some(PriceCents::new(5000).unwrap()), ..Default::default() };
-    shop.products.update(&now_stored.apply(dearer, SystemClock.now()), now_stored.version).await.unwrap();
+    shop.products
+        .update(
+            &now_stored.apply(dearer, SystemClock.now()),
+            now_stored.version,
+            &zonmart_adapters::testing::events::any_event(),
+        )
+        .await
+        .unwrap();
     assert_eq!(shop.orders.find(order.id).await.unwrap(), Some(order), "later prices never touch an order");
 }
 
@@ -58,7 +65,7 @@ async fn an_order_for_a_disabled_deleted_or_unknown_customer_is_refused_and_chan
     let (teapot, cup) = (shop.stock("Teapot", 1999, 10).await, shop.stock("Cup", 250, 5).await);
     let users = SqlUserRepository::new(db.clone());
     let disabled = User { disabled: true, ..Users::new().customer("mallory", None) };
-    users.insert(&disabled).await.unwrap();
+    users.insert(&disabled, &zonmart_adapters::testing::events::any_event()).await.unwrap();
     let deleted = stored_customer(&db, "trudy").await;
     users.delete(deleted.id, None, SystemClock.now()).await.unwrap();
     let unknown = UserId::from_ulid(shop.ids.generate());
@@ -98,7 +105,10 @@ async fn archived_or_missing_products_are_unavailable_before_any_short_one(db: D
     let short = shop.stock("Short", 100, 1).await;
     let fine = shop.stock("Fine", 100, 10).await;
     let archived = shop.stock("Archived", 100, 10).await;
-    shop.products.update(&archived.archive(SystemClock.now()), archived.version).await.unwrap();
+    shop.products
+        .update(&archived.archive(SystemClock.now()), archived.version, &zonmart_adapters::testing::events::any_event())
+        .await
+        .unwrap();
     let missing = shop.made.product("Never stored", 100, 10);
 
     let refused = shop.place(items(&[(&short, 9), (&archived, 1), (&fine, 1), (&missing, 1)])).await;
@@ -182,7 +192,10 @@ async fn cancelling_with_restock_puts_back_exactly_what_was_ordered(db: Database
     let order = shop.place(items(&[(&teapot, 3), (&cup, 2)])).await.unwrap();
 
     let cancelled = moved(&order, OrderStatus::Cancelled);
-    shop.orders.update_status(&cancelled, order.version, true).await.unwrap();
+    shop.orders
+        .update_status(&cancelled, order.version, true, &zonmart_adapters::testing::events::any_event())
+        .await
+        .unwrap();
 
     assert_eq!(shop.levels(&[&teapot, &cup]).await, [(10, 3), (5, 3)]);
     assert_eq!(shop.orders.find(order.id).await.unwrap(), Some(cancelled));
@@ -194,7 +207,10 @@ async fn a_status_change_without_restock_leaves_the_stock_alone(db: Database) {
     let order = shop.place(items(&[(&teapot, 3)])).await.unwrap();
 
     let paid = moved(&order, OrderStatus::Paid);
-    shop.orders.update_status(&paid, order.version, false).await.unwrap();
+    shop.orders
+        .update_status(&paid, order.version, false, &zonmart_adapters::testing::events::any_event())
+        .await
+        .unwrap();
 
     assert_eq!(shop.levels(&[&teapot]).await, [(7, 2)]);
     assert_eq!(shop.orders.find(order.id).await.unwrap(), Some(paid));
@@ -204,9 +220,25 @@ async fn a_stale_status_change_conflicts_and_restocks_nothing(db: Database) {
     let shop = Shop::new(db).await;
     let teapot = shop.stock("Teapot", 1999, 10).await;
     let order = shop.place(items(&[(&teapot, 3)])).await.unwrap();
-    shop.orders.update_status(&moved(&order, OrderStatus::Paid), order.version, false).await.unwrap();
+    shop.orders
+        .update_status(
+            &moved(&order, OrderStatus::Paid),
+            order.version,
+            false,
+            &zonmart_adapters::testing::events::any_event(),
+        )
+        .await
+        .unwrap();
 
-    let stale = shop.orders.update_status(&moved(&order, OrderStatus::Cancelled), order.version, true).await;
+    let stale = shop
+        .orders
+        .update_status(
+            &moved(&order, OrderStatus::Cancelled),
+            order.version,
+            true,
+            &zonmart_adapters::testing::events::any_event(),
+        )
+        .await;
 
     assert_eq!(stale, Err(RepoError::VersionConflict { current: version(2) }));
     assert_eq!(shop.levels(&[&teapot]).await, [(7, 2)]);
@@ -218,7 +250,10 @@ async fn a_status_change_of_an_unknown_order_is_not_found(db: Database) {
     let teapot = shop.stock("Teapot", 1999, 10).await;
     let order = shop.place(items(&[(&teapot, 3)])).await.unwrap();
     let unknown = Order { id: OrderId::from_ulid(ulid::Ulid::generate()), ..moved(&order, OrderStatus::Cancelled) };
-    assert_eq!(shop.orders.update_status(&unknown, version(1), true).await, Err(RepoError::NotFound));
+    assert_eq!(
+        shop.orders.update_status(&unknown, version(1), true, &zonmart_adapters::testing::events::any_event()).await,
+        Err(RepoError::NotFound)
+    );
     assert_eq!(shop.levels(&[&teapot]).await, [(7, 2)]);
 }
 
@@ -226,7 +261,15 @@ async fn deleting_an_order_checks_its_version_and_takes_its_lines(db: Database) 
     let shop = Shop::new(db).await;
     let teapot = shop.stock("Teapot", 1999, 10).await;
     let order = shop.place(items(&[(&teapot, 3)])).await.unwrap();
-    shop.orders.update_status(&moved(&order, OrderStatus::Cancelled), order.version, true).await.unwrap();
+    shop.orders
+        .update_status(
+            &moved(&order, OrderStatus::Cancelled),
+            order.version,
+            true,
+            &zonmart_adapters::testing::events::any_event(),
+        )
+        .await
+        .unwrap();
 
     assert_eq!(shop.orders.delete(order.id, version(1)).await, Err(RepoError::VersionConflict { current: version(2) }));
     shop.orders.delete(order.id, version(2)).await.unwrap();
@@ -246,7 +289,10 @@ async fn listing_pages_newest_first_with_lines_and_filters(db: Database) {
         placed.push(shop.place_for(user, items(&[(&teapot, quantity), (&cup, 1)])).await.unwrap());
     }
     let paid = moved(&placed[0], OrderStatus::Paid);
-    shop.orders.update_status(&paid, placed[0].version, false).await.unwrap();
+    shop.orders
+        .update_status(&paid, placed[0].version, false, &zonmart_adapters::testing::events::any_event())
+        .await
+        .unwrap();
     placed[0] = paid;
 
     let (mut listed, mut after) = (Vec::new(), None);

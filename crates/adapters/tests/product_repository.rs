@@ -78,36 +78,45 @@ async fn a_stored_product_reads_back_with_every_field(db: Database) {
         updated_at: created + Duration::microseconds(1_234_567),
         ..Products::new().in_currency("Teapot", 1999, 7, "EUR")
     };
-    repo.insert(&product).await.unwrap();
+    repo.insert(&product, &zonmart_adapters::testing::events::any_event()).await.unwrap();
     assert_eq!(repo.find(product.id).await.unwrap(), Some(product.clone()));
     assert_eq!(repo.find_for_display(product.id).await.unwrap(), Some(product));
 }
 
 async fn a_taken_sku_is_a_duplicate_sku_on_insert_and_on_update(db: Database) {
     let (repo, products) = (repo(db), Products::new());
-    repo.insert(&products.with_sku("Teapot", "TEA-1")).await.unwrap();
-    let again = repo.insert(&products.with_sku("Kettle", "TEA-1")).await;
+    repo.insert(&products.with_sku("Teapot", "TEA-1"), &zonmart_adapters::testing::events::any_event()).await.unwrap();
+    let again =
+        repo.insert(&products.with_sku("Kettle", "TEA-1"), &zonmart_adapters::testing::events::any_event()).await;
     assert_eq!(again, Err(RepoError::Duplicate { field: "sku".into() }));
 
     let kettle = products.with_sku("Kettle", "KET-1");
-    repo.insert(&kettle).await.unwrap();
+    repo.insert(&kettle, &zonmart_adapters::testing::events::any_event()).await.unwrap();
     let changes = ProductChanges { sku: Some(Some(Sku::parse("TEA-1").unwrap())), ..ProductChanges::default() };
-    let renamed = repo.update(&kettle.apply(changes, SystemClock.now()), kettle.version).await;
+    let renamed = repo
+        .update(
+            &kettle.apply(changes, SystemClock.now()),
+            kettle.version,
+            &zonmart_adapters::testing::events::any_event(),
+        )
+        .await;
     assert_eq!(renamed, Err(RepoError::Duplicate { field: "sku".into() }));
 }
 
 async fn products_without_a_sku_never_clash(db: Database) {
     let (repo, products) = (repo(db), Products::new());
-    repo.insert(&products.product("Teapot", 100, 1)).await.unwrap();
-    repo.insert(&products.product("Kettle", 100, 1)).await.unwrap();
+    repo.insert(&products.product("Teapot", 100, 1), &zonmart_adapters::testing::events::any_event()).await.unwrap();
+    repo.insert(&products.product("Kettle", 100, 1), &zonmart_adapters::testing::events::any_event()).await.unwrap();
 }
 
 async fn find_many_returns_the_existing_products_archived_included(db: Database) {
     let (repo, products) = (repo(db), Products::new());
     let (teapot, kettle) = (products.product("Teapot", 100, 1), products.product("Kettle", 100, 1));
-    repo.insert(&teapot).await.unwrap();
-    repo.insert(&kettle).await.unwrap();
-    repo.update(&kettle.archive(SystemClock.now()), kettle.version).await.unwrap();
+    repo.insert(&teapot, &zonmart_adapters::testing::events::any_event()).await.unwrap();
+    repo.insert(&kettle, &zonmart_adapters::testing::events::any_event()).await.unwrap();
+    repo.update(&kettle.archive(SystemClock.now()), kettle.version, &zonmart_adapters::testing::events::any_event())
+        .await
+        .unwrap();
     let unknown = products.product("Never stored", 1, 1).id;
 
     let mut found: Vec<_> = repo.find_many(&[kettle.id, unknown, teapot.id]).await.unwrap();
@@ -120,7 +129,7 @@ async fn find_many_returns_the_existing_products_archived_included(db: Database)
 async fn an_update_at_the_current_version_is_stored(db: Database) {
     let (repo, products) = (repo(db), Products::new());
     let product = Product { sku: Some(Sku::parse("TEA-1").unwrap()), ..products.product("Teapot", 100, 1) };
-    repo.insert(&product).await.unwrap();
+    repo.insert(&product, &zonmart_adapters::testing::events::any_event()).await.unwrap();
     let changes = ProductChanges {
         name: Some(ProductName::parse("Big teapot").unwrap()),
         price: Some(price(2500)),
@@ -129,34 +138,42 @@ async fn an_update_at_the_current_version_is_stored(db: Database) {
         ..ProductChanges::default()
     };
     let changed = product.apply(changes, SystemClock.now());
-    repo.update(&changed, product.version).await.unwrap();
+    repo.update(&changed, product.version, &zonmart_adapters::testing::events::any_event()).await.unwrap();
     assert_eq!(repo.find(product.id).await.unwrap(), Some(changed));
 }
 
 async fn an_update_at_a_stale_version_reports_the_current_one(db: Database) {
     let (repo, products) = (repo(db), Products::new());
     let product = products.product("Teapot", 100, 1);
-    repo.insert(&product).await.unwrap();
+    repo.insert(&product, &zonmart_adapters::testing::events::any_event()).await.unwrap();
     let first = product.apply(ProductChanges { price: Some(price(200)), ..Default::default() }, SystemClock.now());
-    repo.update(&first, version(1)).await.unwrap();
+    repo.update(&first, version(1), &zonmart_adapters::testing::events::any_event()).await.unwrap();
 
     let stale = product.apply(ProductChanges { price: Some(price(300)), ..Default::default() }, SystemClock.now());
-    assert_eq!(repo.update(&stale, version(1)).await, Err(RepoError::VersionConflict { current: version(2) }));
+    assert_eq!(
+        repo.update(&stale, version(1), &zonmart_adapters::testing::events::any_event()).await,
+        Err(RepoError::VersionConflict { current: version(2) })
+    );
     assert_eq!(repo.find(product.id).await.unwrap().unwrap().price, price(200));
 }
 
 async fn an_update_of_an_unknown_product_is_not_found(db: Database) {
     let product = Products::new().product("Teapot", 100, 1);
-    assert_eq!(repo(db).update(&product.archive(SystemClock.now()), version(1)).await, Err(RepoError::NotFound));
+    assert_eq!(
+        repo(db)
+            .update(&product.archive(SystemClock.now()), version(1), &zonmart_adapters::testing::events::any_event())
+            .await,
+        Err(RepoError::NotFound)
+    );
 }
 
 async fn an_archived_product_is_found_but_never_listed(db: Database) {
     let (repo, products) = (repo(db), Products::new());
     let (teapot, kettle) = (products.product("Teapot", 100, 1), products.product("Tea kettle", 100, 1));
-    repo.insert(&teapot).await.unwrap();
-    repo.insert(&kettle).await.unwrap();
+    repo.insert(&teapot, &zonmart_adapters::testing::events::any_event()).await.unwrap();
+    repo.insert(&kettle, &zonmart_adapters::testing::events::any_event()).await.unwrap();
     let archived = teapot.archive(SystemClock.now());
-    repo.update(&archived, teapot.version).await.unwrap();
+    repo.update(&archived, teapot.version, &zonmart_adapters::testing::events::any_event()).await.unwrap();
 
     assert_eq!(repo.find(teapot.id).await.unwrap(), Some(archived));
     let filters = [
@@ -186,7 +203,7 @@ async fn a_catalog_with_ties(repo: &SqlProductRepository) -> Vec<Product> {
     let mut stored = Vec::new();
     for (name, cents) in rows {
         let product = products.product(name, cents, 1);
-        repo.insert(&product).await.unwrap();
+        repo.insert(&product, &zonmart_adapters::testing::events::any_event()).await.unwrap();
         stored.push(product);
     }
     stored
@@ -228,7 +245,7 @@ async fn name_ascending_pages_through_equal_names_without_gaps(db: Database) {
 async fn the_name_filter_is_a_case_insensitive_substring(db: Database) {
     let (repo, products) = (repo(db), Products::new());
     for name in ["Green Tea", "TEAPOT", "Coffee", "Steak knife"] {
-        repo.insert(&products.product(name, 100, 1)).await.unwrap();
+        repo.insert(&products.product(name, 100, 1), &zonmart_adapters::testing::events::any_event()).await.unwrap();
     }
     let q = |q: &str| ProductFilter { q: Some(q.into()), ..Default::default() };
     let listed = all_pages(&repo, &q("tEa"), ProductSort::NameAscending, 10).await;
@@ -239,7 +256,7 @@ async fn the_name_filter_is_a_case_insensitive_substring(db: Database) {
 async fn wildcards_in_the_name_filter_are_literal(db: Database) {
     let (repo, products) = (repo(db), Products::new());
     for name in ["50% off", "500 g", "a_b", "axb", "back\\slash"] {
-        repo.insert(&products.product(name, 100, 1)).await.unwrap();
+        repo.insert(&products.product(name, 100, 1), &zonmart_adapters::testing::events::any_event()).await.unwrap();
     }
     let listed = |q: &str| {
         let filter = ProductFilter { q: Some(q.into()), ..Default::default() };
@@ -266,8 +283,8 @@ async fn price_bounds_are_inclusive_and_combine_with_paging(db: Database) {
 
 async fn the_stock_filter_keeps_products_in_or_out_of_stock(db: Database) {
     let (repo, products) = (repo(db), Products::new());
-    repo.insert(&products.product("Sold out", 100, 0)).await.unwrap();
-    repo.insert(&products.product("On hand", 100, 3)).await.unwrap();
+    repo.insert(&products.product("Sold out", 100, 0), &zonmart_adapters::testing::events::any_event()).await.unwrap();
+    repo.insert(&products.product("On hand", 100, 3), &zonmart_adapters::testing::events::any_event()).await.unwrap();
     let stock = |in_stock| ProductFilter { in_stock: Some(in_stock), ..Default::default() };
     assert_eq!(names(&all_pages(&repo, &stock(true), ProductSort::NewestFirst, 10).await), ["On hand"]);
     assert_eq!(names(&all_pages(&repo, &stock(false), ProductSort::NewestFirst, 10).await), ["Sold out"]);
@@ -284,7 +301,7 @@ fn scanned<'a>(catalog: &'a [Product], q: &str) -> Vec<&'a str> {
 async fn relevance_ranks_whole_words_then_word_starts_then_the_rest(db: Database) {
     let (repo, products) = (repo(db), Products::new());
     for name in ["Steak knife", "Tea", "Teapot", "Green tea", "Iced tea bags", "Tealight", "Mug"] {
-        repo.insert(&products.product(name, 100, 1)).await.unwrap();
+        repo.insert(&products.product(name, 100, 1), &zonmart_adapters::testing::events::any_event()).await.unwrap();
     }
     let filter = ProductFilter { q: Some("TEA".into()), ..Default::default() };
     let listed = all_pages(&repo, &filter, ProductSort::Relevance, 10).await;
@@ -298,7 +315,7 @@ async fn relevance_pages_through_every_match_once(db: Database) {
     for n in 0..12 {
         for name in [format!("Pot {n}"), format!("Teapot {n}"), format!("Potter {n}"), format!("Cup {n}")] {
             let product = products.product(&name, 100, 1);
-            repo.insert(&product).await.unwrap();
+            repo.insert(&product, &zonmart_adapters::testing::events::any_event()).await.unwrap();
             catalog.push(product);
         }
     }
@@ -320,7 +337,7 @@ async fn a_rare_term_and_a_frequent_one_list_the_same_as_a_scan_would(db: Databa
     for n in 0..60 {
         let name = if n % 20 == 7 { format!("Rare teapot {n}") } else { format!("Mug {n}") };
         let product = products.product(&name, 100 + n, 1);
-        repo.insert(&product).await.unwrap();
+        repo.insert(&product, &zonmart_adapters::testing::events::any_event()).await.unwrap();
         catalog.push(product);
     }
     for q in ["teapot", "mug", "absent", "7"] {
@@ -337,7 +354,7 @@ async fn terms_of_one_or_two_characters_are_substrings_too(db: Database) {
     let mut catalog = Vec::new();
     for name in ["ax", "bxa", "Oxo", "chaй", "ya", "x", "Basket"] {
         let product = products.product(name, 100, 1);
-        repo.insert(&product).await.unwrap();
+        repo.insert(&product, &zonmart_adapters::testing::events::any_event()).await.unwrap();
         catalog.push(product);
     }
     for q in ["x", "xa", "a", "й", "ya", "k", "q"] {
@@ -350,7 +367,7 @@ async fn terms_of_one_or_two_characters_are_substrings_too(db: Database) {
 async fn a_rename_or_an_archive_changes_the_next_search(db: Database) {
     let (repo, products) = (repo(db), Products::new());
     let mug = products.product("Mug", 100, 1);
-    repo.insert(&mug).await.unwrap();
+    repo.insert(&mug, &zonmart_adapters::testing::events::any_event()).await.unwrap();
     let q = |q: &str| ProductFilter { q: Some(q.into()), ..Default::default() };
     let found = |q| {
         let repo = &repo;
@@ -358,9 +375,11 @@ async fn a_rename_or_an_archive_changes_the_next_search(db: Database) {
     };
     assert_eq!(found(q("mug")).await, "Mug");
     let renamed = Product { name: ProductName::parse("Teapot").unwrap(), version: mug.version.next(), ..mug.clone() };
-    repo.update(&renamed, mug.version).await.unwrap();
+    repo.update(&renamed, mug.version, &zonmart_adapters::testing::events::any_event()).await.unwrap();
     assert_eq!(found(q("mug")).await, "");
     assert_eq!(found(q("teap")).await, "Teapot");
-    repo.update(&renamed.archive(SystemClock.now()), renamed.version).await.unwrap();
+    repo.update(&renamed.archive(SystemClock.now()), renamed.version, &zonmart_adapters::testing::events::any_event())
+        .await
+        .unwrap();
     assert_eq!(found(q("teap")).await, "");
 }

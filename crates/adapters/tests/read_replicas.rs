@@ -53,8 +53,8 @@ async fn catalog_reads_go_to_a_fresh_replica_and_checks_before_writes_to_the_pri
     let on_replica_only = SqlProductRepository::new(replica.database());
     let products = Products::new();
     let (primary_product, replica_product) = (products.product("primary", 100, 1), products.product("replica", 100, 1));
-    routed.insert(&primary_product).await.unwrap();
-    on_replica_only.insert(&replica_product).await.unwrap();
+    routed.insert(&primary_product, &zonmart_adapters::testing::events::any_event()).await.unwrap();
+    on_replica_only.insert(&replica_product, &zonmart_adapters::testing::events::any_event()).await.unwrap();
     settled(&db, 1).await;
 
     assert_eq!(listed_names(&routed).await, ["replica"], "the listing comes from the replica");
@@ -72,7 +72,10 @@ async fn an_unreachable_replica_is_skipped_and_reads_fall_back_to_the_primary() 
     let Some(primary) = TestDatabase::postgres().await else { return };
     let db = primary.database_with_replicas(&[], 2, OPTIONS);
     let routed = SqlProductRepository::new(db.clone());
-    routed.insert(&Products::new().product("teapot", 100, 1)).await.unwrap();
+    routed
+        .insert(&Products::new().product("teapot", 100, 1), &zonmart_adapters::testing::events::any_event())
+        .await
+        .unwrap();
     settled(&db, 0).await;
 
     assert_eq!(listed_names(&routed).await, ["teapot"]);
@@ -88,8 +91,14 @@ async fn usable_replicas_take_turns_and_a_down_one_is_left_out() {
     };
     let db = primary.database_with_replicas(&[&first, &second], 1, OPTIONS);
     let products = Products::new();
-    SqlProductRepository::new(first.database()).insert(&products.product("first", 100, 1)).await.unwrap();
-    SqlProductRepository::new(second.database()).insert(&products.product("second", 100, 1)).await.unwrap();
+    SqlProductRepository::new(first.database())
+        .insert(&products.product("first", 100, 1), &zonmart_adapters::testing::events::any_event())
+        .await
+        .unwrap();
+    SqlProductRepository::new(second.database())
+        .insert(&products.product("second", 100, 1), &zonmart_adapters::testing::events::any_event())
+        .await
+        .unwrap();
     settled(&db, 2).await;
 
     let routed = SqlProductRepository::new(db);

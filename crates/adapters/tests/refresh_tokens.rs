@@ -32,7 +32,10 @@ struct Fixture {
 impl Fixture {
     async fn new(db: Database) -> Self {
         let user = Users::new().customer("alice", None);
-        SqlUserRepository::new(db.clone()).insert(&user).await.unwrap();
+        SqlUserRepository::new(db.clone())
+            .insert(&user, &zonmart_adapters::testing::events::any_event())
+            .await
+            .unwrap();
         Self { store: SqlRefreshTokenStore::new(db), user_id: user.id, now: SystemClock.now() }
     }
 

@@ -50,39 +50,45 @@ async fn a_stored_user_reads_back_with_every_field(db: Database) {
         created_at: created,
         ..Users::new().with_role("Ada.L", Some("Ada@Example.com"), Role::Admin)
     };
-    repo.insert(&user).await.unwrap();
+    repo.insert(&user, &zonmart_adapters::testing::events::any_event()).await.unwrap();
     assert_eq!(repo.find(user.id).await.unwrap(), Some(user));
 }
 
 async fn a_username_differing_only_in_case_is_a_duplicate_username(db: Database) {
     let (repo, users) = (repo(db), Users::new());
-    repo.insert(&users.customer("alice", None)).await.unwrap();
-    let again = repo.insert(&users.customer("ALICE", None)).await;
+    repo.insert(&users.customer("alice", None), &zonmart_adapters::testing::events::any_event()).await.unwrap();
+    let again = repo.insert(&users.customer("ALICE", None), &zonmart_adapters::testing::events::any_event()).await;
     assert_eq!(again, Err(RepoError::Duplicate { field: "username".into() }));
 }
 
 async fn a_taken_email_is_a_duplicate_email(db: Database) {
     let (repo, users) = (repo(db), Users::new());
-    repo.insert(&users.customer("alice", Some("alice@example.com"))).await.unwrap();
-    let again = repo.insert(&users.customer("bob", Some("ALICE@example.com"))).await;
+    repo.insert(&users.customer("alice", Some("alice@example.com")), &zonmart_adapters::testing::events::any_event())
+        .await
+        .unwrap();
+    let again = repo
+        .insert(&users.customer("bob", Some("ALICE@example.com")), &zonmart_adapters::testing::events::any_event())
+        .await;
     assert_eq!(again, Err(RepoError::Duplicate { field: "email".into() }));
 }
 
 async fn a_deleted_users_username_and_email_are_free_again(db: Database) {
     let (repo, users) = (repo(db), Users::new());
     let first = users.customer("alice", Some("alice@example.com"));
-    repo.insert(&first).await.unwrap();
+    repo.insert(&first, &zonmart_adapters::testing::events::any_event()).await.unwrap();
     repo.delete(first.id, None, SystemClock.now()).await.unwrap();
     let second = users.customer("Alice", Some("alice@example.com"));
-    repo.insert(&second).await.unwrap();
+    repo.insert(&second, &zonmart_adapters::testing::events::any_event()).await.unwrap();
     assert_eq!(repo.find_by_login("alice").await.unwrap().map(|u| u.id), Some(second.id));
 }
 
 async fn login_finds_a_user_by_username_in_any_case_or_by_email(db: Database) {
     let (repo, users) = (repo(db), Users::new());
     let alice = users.customer("Alice", Some("alice@example.com"));
-    repo.insert(&alice).await.unwrap();
-    repo.insert(&users.customer("bob", Some("bob@example.com"))).await.unwrap();
+    repo.insert(&alice, &zonmart_adapters::testing::events::any_event()).await.unwrap();
+    repo.insert(&users.customer("bob", Some("bob@example.com")), &zonmart_adapters::testing::events::any_event())
+        .await
+        .unwrap();
     for login in ["Alice", "alice", "ALICE", "alice@example.com", "Alice@Example.COM"] {
         assert_eq!(repo.find_by_login(login).await.unwrap().map(|u| u.id), Some(alice.id), "{login}");
     }
@@ -93,7 +99,7 @@ async fn login_finds_a_user_by_username_in_any_case_or_by_email(db: Database) {
 async fn listing_pages_newest_first_without_overlap(db: Database) {
     let (repo, users) = (repo(db), Users::new());
     for name in ["u1", "u2", "u3", "u4", "u5"].map(|n| format!("user-{n}")) {
-        repo.insert(&users.customer(&name, None)).await.unwrap();
+        repo.insert(&users.customer(&name, None), &zonmart_adapters::testing::events::any_event()).await.unwrap();
     }
     let filter = UserFilter::default();
     let first = repo.list(&filter, page(2, None)).await.unwrap();
@@ -110,17 +116,25 @@ async fn listing_pages_newest_first_without_overlap(db: Database) {
 
 async fn listing_filters_by_role(db: Database) {
     let (repo, users) = (repo(db), Users::new());
-    repo.insert(&users.customer("carol", None)).await.unwrap();
-    repo.insert(&users.with_role("root", None, Role::Admin)).await.unwrap();
+    repo.insert(&users.customer("carol", None), &zonmart_adapters::testing::events::any_event()).await.unwrap();
+    repo.insert(&users.with_role("root", None, Role::Admin), &zonmart_adapters::testing::events::any_event())
+        .await
+        .unwrap();
     let admins = UserFilter { role: Some(Role::Admin), ..UserFilter::default() };
     assert_eq!(names(&repo.list(&admins, page(10, None)).await.unwrap().items), ["root"]);
 }
 
 async fn listing_filters_by_a_case_insensitive_prefix_of_username_or_email(db: Database) {
     let (repo, users) = (repo(db), Users::new());
-    repo.insert(&users.customer("Alice", Some("alice@example.com"))).await.unwrap();
-    repo.insert(&users.customer("bob", Some("ALbert@example.com"))).await.unwrap();
-    repo.insert(&users.customer("malory", Some("m@al.example.com"))).await.unwrap();
+    repo.insert(&users.customer("Alice", Some("alice@example.com")), &zonmart_adapters::testing::events::any_event())
+        .await
+        .unwrap();
+    repo.insert(&users.customer("bob", Some("ALbert@example.com")), &zonmart_adapters::testing::events::any_event())
+        .await
+        .unwrap();
+    repo.insert(&users.customer("malory", Some("m@al.example.com")), &zonmart_adapters::testing::events::any_event())
+        .await
+        .unwrap();
     let q = |q: &str| UserFilter { q: Some(q.into()), ..UserFilter::default() };
     assert_eq!(names(&repo.list(&q("AL"), page(10, None)).await.unwrap().items), ["bob", "Alice"]);
     assert_eq!(names(&repo.list(&q("alb"), page(10, None)).await.unwrap().items), ["bob"]);
@@ -129,10 +143,14 @@ async fn listing_filters_by_a_case_insensitive_prefix_of_username_or_email(db: D
 
 async fn wildcards_in_the_prefix_are_literal(db: Database) {
     let (repo, users) = (repo(db), Users::new());
-    repo.insert(&users.customer("ab_c", None)).await.unwrap();
-    repo.insert(&users.customer("abxc", None)).await.unwrap();
-    repo.insert(&users.customer("percent", Some("a%b@example.com"))).await.unwrap();
-    repo.insert(&users.customer("axb", Some("axb@example.com"))).await.unwrap();
+    repo.insert(&users.customer("ab_c", None), &zonmart_adapters::testing::events::any_event()).await.unwrap();
+    repo.insert(&users.customer("abxc", None), &zonmart_adapters::testing::events::any_event()).await.unwrap();
+    repo.insert(&users.customer("percent", Some("a%b@example.com")), &zonmart_adapters::testing::events::any_event())
+        .await
+        .unwrap();
+    repo.insert(&users.customer("axb", Some("axb@example.com")), &zonmart_adapters::testing::events::any_event())
+        .await
+        .unwrap();
     let q = |q: &str| UserFilter { q: Some(q.into()), ..UserFilter::default() };
     assert_eq!(names(&repo.list(&q("ab_"), page(10, None)).await.unwrap().items), ["ab_c"]);
     assert_eq!(names(&repo.list(&q("a%"), page(10, None)).await.unwrap().items), ["percent"]);
@@ -142,7 +160,7 @@ async fn wildcards_in_the_prefix_are_literal(db: Database) {
 async fn an_update_at_the_current_version_is_stored(db: Database) {
     let (repo, users) = (repo(db), Users::new());
     let user = users.customer("alice", Some("alice@example.com"));
-    repo.insert(&user).await.unwrap();
+    repo.insert(&user, &zonmart_adapters::testing::events::any_event()).await.unwrap();
     let changed =
         User { email: None, full_name: Some(FullName::parse("Alice A").unwrap()), ..renamed(&user, "alicia") };
     repo.update(&changed, user.version).await.unwrap();
@@ -152,7 +170,7 @@ async fn an_update_at_the_current_version_is_stored(db: Database) {
 async fn an_update_at_a_stale_version_reports_the_current_one(db: Database) {
     let (repo, users) = (repo(db), Users::new());
     let user = users.customer("alice", None);
-    repo.insert(&user).await.unwrap();
+    repo.insert(&user, &zonmart_adapters::testing::events::any_event()).await.unwrap();
     let v2 = renamed(&user, "alice2");
     repo.update(&v2, version(1)).await.unwrap();
     let stale = repo.update(&renamed(&user, "alice3"), version(1)).await;
@@ -165,7 +183,7 @@ async fn an_update_of_an_unknown_or_deleted_user_is_not_found(db: Database) {
     let ghost = users.customer("ghost", None);
     assert_eq!(repo.update(&renamed(&ghost, "ghost2"), version(1)).await, Err(RepoError::NotFound));
     let gone = users.customer("gone", None);
-    repo.insert(&gone).await.unwrap();
+    repo.insert(&gone, &zonmart_adapters::testing::events::any_event()).await.unwrap();
     repo.delete(gone.id, None, SystemClock.now()).await.unwrap();
     assert_eq!(repo.update(&renamed(&gone, "gone2"), version(1)).await, Err(RepoError::NotFound));
     assert_eq!(repo.update(&renamed(&gone, "gone2"), version(2)).await, Err(RepoError::NotFound));
@@ -173,9 +191,9 @@ async fn an_update_of_an_unknown_or_deleted_user_is_not_found(db: Database) {
 
 async fn an_update_to_a_taken_username_is_a_duplicate(db: Database) {
     let (repo, users) = (repo(db), Users::new());
-    repo.insert(&users.customer("alice", None)).await.unwrap();
+    repo.insert(&users.customer("alice", None), &zonmart_adapters::testing::events::any_event()).await.unwrap();
     let bob = users.customer("bob", None);
-    repo.insert(&bob).await.unwrap();
+    repo.insert(&bob, &zonmart_adapters::testing::events::any_event()).await.unwrap();
     let taken = repo.update(&renamed(&bob, "Alice"), bob.version).await;
     assert_eq!(taken, Err(RepoError::Duplicate { field: "username".into() }));
 }
@@ -183,7 +201,7 @@ async fn an_update_to_a_taken_username_is_a_duplicate(db: Database) {
 async fn a_delete_at_a_stale_version_conflicts_and_at_the_current_one_hides_the_user(db: Database) {
     let (repo, users) = (repo(db), Users::new());
     let user = users.customer("alice", Some("alice@example.com"));
-    repo.insert(&user).await.unwrap();
+    repo.insert(&user, &zonmart_adapters::testing::events::any_event()).await.unwrap();
     repo.update(&renamed(&user, "alice2"), version(1)).await.unwrap();
 
     let stale = repo.delete(user.id, Some(version(1)), SystemClock.now()).await;
@@ -200,7 +218,7 @@ async fn a_delete_at_a_stale_version_conflicts_and_at_the_current_one_hides_the_
 async fn an_unconditional_delete_hides_the_user_once(db: Database) {
     let (repo, users) = (repo(db), Users::new());
     let user = users.customer("alice", None);
-    repo.insert(&user).await.unwrap();
+    repo.insert(&user, &zonmart_adapters::testing::events::any_event()).await.unwrap();
     repo.update(&renamed(&user, "alice2"), version(1)).await.unwrap();
     repo.delete(user.id, None, SystemClock.now()).await.unwrap();
     assert_eq!(repo.find(user.id).await.unwrap(), None);

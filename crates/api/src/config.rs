@@ -76,6 +76,18 @@ pub struct Settings {
     /// Log format.
     #[arg(long, env = "ZONMART_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
     pub log_format: LogFormat,
+
+    /// First wait before a failed webhook delivery is tried again, in ms (doubling, at most 1 h).
+    #[arg(long, env = "ZONMART_WEBHOOK_BACKOFF_MS", default_value_t = 1000)]
+    pub webhook_backoff_ms: u64,
+
+    /// Allow webhook targets on loopback, private and link-local addresses.
+    #[arg(long, env = "ZONMART_WEBHOOK_ALLOW_PRIVATE_TARGETS", default_value_t = false, action = clap::ArgAction::Set)]
+    pub webhook_allow_private_targets: bool,
+
+    /// How long a receiver has to answer, in ms (API.md: 10 s; tests shorten it).
+    #[arg(skip = 10_000_u64)]
+    pub webhook_timeout_ms: u64,
 }
 
 /// A setting that cannot work, named by its variable.
@@ -171,6 +183,9 @@ impl Settings {
             rate_limit_per_minute: 0,
             log: "warn".into(),
             log_format: LogFormat::Pretty,
+            webhook_backoff_ms: 1000,
+            webhook_allow_private_targets: false,
+            webhook_timeout_ms: 10_000,
         }
     }
 }

@@ -98,7 +98,7 @@ async fn migrate(settings: &Settings) -> Result<(), StartupError> {
 async fn create_admin(settings: &Settings, username: &str, password: &str) -> Result<(), StartupError> {
     let username = Username::parse(username).map_err(|e| StartupError::Admin(format!("--username {e}")))?;
     let password = Password::parse(password).map_err(|e| StartupError::Admin(format!("--password {e}")))?;
-    let state = AppState::wire(connect(settings).await?, settings)?;
+    let state = AppState::wire(connect(settings).await?, settings).map_err(StartupError::Wiring)?;
     let name = username.as_str().to_owned();
     match state.auth.ensure_admin(username, password).await {
         Ok(true) => println!("admin `{name}` created"),

@@ -75,6 +75,18 @@ use crate::routes;
         routes::discounts::create_discount,
         routes::discounts::update_discount,
         routes::discounts::archive_discount,
+        routes::api_keys::create_api_key,
+        routes::api_keys::list_api_keys,
+        routes::api_keys::get_api_key,
+        routes::api_keys::revoke_api_key,
+        routes::events::list_events,
+        routes::webhooks::create_webhook,
+        routes::webhooks::list_webhooks,
+        routes::webhooks::get_webhook,
+        routes::webhooks::update_webhook,
+        routes::webhooks::delete_webhook,
+        routes::webhooks::list_deliveries,
+        routes::webhooks::retry_delivery,
         compat::users::token,
         compat::users::create_user,
         compat::users::get_user,
@@ -100,6 +112,10 @@ use crate::routes;
         dto::shipping_methods::ShippingMethodBody,
         dto::tax_rates::TaxRateBody,
         dto::discounts::DiscountBody,
+        dto::api_keys::ApiKeyBody,
+        dto::events::EventBody,
+        dto::webhooks::WebhookBody,
+        dto::webhooks::DeliveryBody,
     )),
     servers((url = "/", description = "The server this document is served by")),
     modifiers(&SecuritySchemes, &SharedRules, &ToolFriendly),
@@ -111,6 +127,9 @@ use crate::routes;
         (name = "orders", description = "Orders that never oversell, and their quotes"),
         (name = "addresses", description = "The caller's saved addresses"),
         (name = "checkout", description = "Shipping methods, tax rates and discount codes"),
+        (name = "api keys", description = "Service API keys for the shop's other apps (admin)"),
+        (name = "events", description = "Every change, in commit order, exactly once"),
+        (name = "webhooks", description = "Signed deliveries of events to the shop's other apps"),
         (name = "seed compatibility", description = "The original Zonmart's paths, deprecated: use /api/v1"),
         (name = "operations", description = "Health and readiness"),
     )
@@ -218,7 +237,9 @@ impl Modify for SharedRules {
                 for parameter in op.parameters.iter_mut().flatten() {
                     let RefOr::T(parameter) = parameter else { continue };
                     let pattern = match (&parameter.parameter_in, parameter.name.as_str()) {
-                        (ParameterIn::Path, "id" | "user_id" | "order_id" | "product_id") => ULID_PATTERN,
+                        (ParameterIn::Path, "id" | "user_id" | "order_id" | "product_id" | "delivery_id") => {
+                            ULID_PATTERN
+                        }
                         (ParameterIn::Query, "user_id" | "product_id") => ULID_PATTERN,
                         (ParameterIn::Header, "If-Match") => IF_MATCH_PATTERN,
                         _ => continue,

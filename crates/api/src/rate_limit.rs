@@ -2,7 +2,8 @@
 //! - the auth endpoints, per client IP (`ZONMART_RATE_LIMIT_AUTH_PER_MINUTE`, burst 5);
 //! - everything else, per user (a valid token's `sub`) or else per IP
 //!   (`ZONMART_RATE_LIMIT_PER_MINUTE`, burst one minute's allowance);
-//!   `/health`, `/ready` and `/metrics` are exempt.
+//!   `/health`, `/ready` and `/metrics` are exempt; a service API key is
+//!   counted per key.
 //!
 //! Over the limit: 429 `rate_limited` with `Retry-After` in whole seconds.
 
@@ -16,6 +17,8 @@ use actix_governor::{GovernorConfig, GovernorConfigBuilder, KeyExtractor, Simple
 use actix_web::dev::ServiceRequest;
 use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError};
 
+use zonmart_domain::api_key::is_api_key;
+
 use crate::extract::auth::bearer_token;
 use crate::problem::ApiError;
 use crate::state::AppState;
@@ -26,7 +29,18 @@ pub enum RateKey {
     /// Never limited.
     Exempt,
     User(String),
+    /// A service API key (by a digest of it).
+    ApiKey(u64),
     Ip(IpAddr),
+}
+
+/// A key's bucket: a SipHash of it with a per-process random key.
+fn key_bucket(token: &str) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    static SEED: std::sync::OnceLock<std::collections::hash_map::RandomState> = std::sync::OnceLock::new();
+    let mut hasher = SEED.get_or_init(Default::default).build_hasher();
+    hasher.write(token.as_bytes());
+    hasher.finish()
 }
 
 const EXEMPT_PATHS: [&str; 3] = ["/health", "/ready", "/metrics"];
@@ -71,10 +85,13 @@ impl KeyExtractor for PerCallerOrIp {
         if EXEMPT_PATHS.contains(&req.path()) {
             return Ok(RateKey::Exempt);
         }
-        let user = bearer_token(req.request()).and_then(|token| {
-            let state = req.app_data::<web::Data<AppState>>()?;
-            state.auth.verified_subject(token)
-        });
+        let Some(token) = bearer_token(req.request()) else { return Ok(RateKey::Ip(client_ip(req.request()))) };
+        if is_api_key(token) {
+            // Per key: a digest of it, so no secret is kept in the limiter
+            // (an unknown key only buckets its sender's own guesses).
+            return Ok(RateKey::ApiKey(key_bucket(token)));
+        }
+        let user = req.app_data::<web::Data<AppState>>().and_then(|state| state.auth.verified_subject(token));
         Ok(match user {
             Some(user_id) => RateKey::User(user_id.to_string()),
             None => RateKey::Ip(client_ip(req.request())),

@@ -38,8 +38,8 @@ pub enum StartupError {
     Bind { address: String, source: std::io::Error },
     #[error("first admin: {0}")]
     Admin(String),
-    #[error("password hasher: {0}")]
-    Hasher(#[from] zonmart_ports::HashError),
+    #[error("wiring: {0}")]
+    Wiring(String),
 }
 
 /// What the HTTP layer needs from the settings, cloned into every worker.
@@ -104,7 +104,7 @@ impl Application {
     pub async fn build_with_database(settings: Settings, db: Database) -> Result<Self, StartupError> {
         let settings = settings.validated()?;
         metrics::init();
-        let state = web::Data::new(AppState::wire(db, &settings)?);
+        let state = web::Data::new(AppState::wire(db, &settings).map_err(StartupError::Wiring)?);
         bootstrap_admin(&state, &settings).await?;
 
         let listener = TcpListener::bind(&settings.bind)
@@ -115,6 +115,7 @@ impl Application {
             .port();
         let rate_limits = RateLimits::new(settings.rate_limit_auth_per_minute, settings.rate_limit_per_minute);
         spawn_housekeeping(state.clone(), rate_limits.clone());
+        spawn_dispatcher(state.clone());
         let http = HttpSettings { cors_origins: settings.cors_origins.clone(), rate_limits };
         let openapi = ApiDoc::openapi();
         let mut server = HttpServer::new(move || {
@@ -163,6 +164,39 @@ fn spawn_housekeeping(state: web::Data<AppState>, rate_limits: RateLimits) {
                 Ok(purged) => tracing::info!(purged, "expired idempotency keys purged"),
                 Err(e) => tracing::warn!(error = %e, "purging expired idempotency keys failed"),
             }
+            match state.webhooks.purge_finished().await {
+                Ok(0) => {}
+                Ok(purged) => tracing::info!(purged, "finished webhook deliveries purged"),
+                Err(e) => tracing::warn!(error = %e, "purging finished deliveries failed"),
+            }
+            match state.events.purge_expired().await {
+                Ok(0) => {}
+                Ok(purged) => tracing::info!(purged, "events older than 7 days purged"),
+                Err(e) => tracing::warn!(error = %e, "purging old events failed"),
+            }
+        }
+    });
+}
+
+/// How often the webhook dispatcher looks for work when it found none.
+const DISPATCH_IDLE: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Runs for the life of the process: sends webhook deliveries as they fall
+/// due (several processes on one database share the work through leases).
+fn spawn_dispatcher(state: web::Data<AppState>) {
+    actix_web::rt::spawn(async move {
+        loop {
+            let started = std::time::Instant::now();
+            match state.dispatcher.round().await {
+                Ok(round) if round.sent > 0 => {
+                    ::metrics::counter!("zonmart_webhook_deliveries_sent_total").increment(round.sent as u64);
+                    ::metrics::histogram!("zonmart_webhook_round_seconds").record(started.elapsed().as_secs_f64());
+                    continue;
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "a webhook dispatch round failed"),
+            }
+            actix_web::rt::time::sleep(DISPATCH_IDLE).await;
         }
     });
 }
@@ -209,6 +243,9 @@ pub fn app(
         .configure(routes::shipping_methods::configure)
         .configure(routes::tax_rates::configure)
         .configure(routes::discounts::configure)
+        .configure(routes::api_keys::configure)
+        .configure(routes::events::configure)
+        .configure(routes::webhooks::configure)
         .configure(|cfg| compat::configure(cfg, &http.rate_limits.auth))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", openapi))
         .service(web::redirect("/docs", "/docs/"))

@@ -4,17 +4,23 @@
 use std::sync::Arc;
 
 use zonmart_adapters::{
-    BcryptHasher, Database, JwtIssuer, RandomSecrets, SqlAddressRepository, SqlCartRepository, SqlDiscountRepository,
-    SqlIdempotencyStore, SqlOrderRepository, SqlProductRepository, SqlRefreshTokenStore, SqlShippingMethodRepository,
-    SqlTaxRateRepository, SqlUserRepository, SystemClock, UlidGenerator,
+    BcryptHasher, Database, HttpWebhookSender, JwtIssuer, RandomSecrets, ResolvingTargetGuard, SenderOptions,
+    SqlAddressRepository, SqlApiKeyRepository, SqlCartRepository, SqlDeliveryStore, SqlDiscountRepository,
+    SqlEventStore, SqlIdempotencyStore, SqlOrderRepository, SqlProductRepository, SqlRefreshTokenStore,
+    SqlShippingMethodRepository, SqlTaxRateRepository, SqlUserRepository, SqlWebhookRepository, SystemClock,
+    UlidGenerator,
 };
 use zonmart_app::{
-    AddressService, AuthPorts, AuthService, CartService, DiscountService, IdempotencyService, OrderService,
-    ProductService, ShippingMethodService, TaxRateService, UserService,
+    AddressService, ApiKeyService, AuthPorts, AuthService, CartService, DiscountService, DispatchSettings,
+    EventComposer, EventService, IdempotencyService, OrderService, ProductService, ShippingMethodService,
+    TaxRateService, UserService, WebhookDispatcher, WebhookPorts, WebhookService,
 };
+use zonmart_domain::RetryPolicy;
 use zonmart_ports::{
     Clock, HashError, IdGenerator, PasswordHasher, ProductRepository, StoreHealth, TokenIssuer, UserRepository,
 };
+
+use crate::dto::resource_json::ApiResourceJson;
 
 use crate::config::Settings;
 
@@ -29,16 +35,22 @@ pub struct AppState {
     pub tax_rates: TaxRateService,
     pub discounts: DiscountService,
     pub idempotency: IdempotencyService,
+    pub api_keys: ApiKeyService,
+    pub events: EventService,
+    pub webhooks: WebhookService,
+    pub dispatcher: WebhookDispatcher,
     pub health: Arc<dyn StoreHealth>,
     /// For the pool gauges of `/metrics`.
     pub database: Database,
 }
 
 impl AppState {
-    /// Fails only if the password hasher cannot be built (a bad cost).
-    pub fn wire(db: Database, settings: &Settings) -> Result<Self, HashError> {
+    /// Fails only if the password hasher (a bad cost) or the webhook client
+    /// cannot be built.
+    pub fn wire(db: Database, settings: &Settings) -> Result<Self, String> {
         let users: Arc<dyn UserRepository> = Arc::new(SqlUserRepository::new(db.clone()));
-        let hasher: Arc<dyn PasswordHasher> = Arc::new(BcryptHasher::new(settings.bcrypt_cost)?);
+        let hasher: Arc<dyn PasswordHasher> =
+            Arc::new(BcryptHasher::new(settings.bcrypt_cost).map_err(|e: HashError| e.to_string())?);
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let ids: Arc<dyn IdGenerator> = Arc::new(UlidGenerator::default());
         let tokens: Arc<dyn TokenIssuer> = Arc::new(match &settings.jwt_secret {
@@ -52,11 +64,44 @@ impl AppState {
             }
         });
         let products: Arc<dyn ProductRepository> = Arc::new(SqlProductRepository::new(db.clone()));
+        let events = EventComposer::new(ids.clone(), Arc::new(ApiResourceJson));
+        let timeout = std::time::Duration::from_millis(settings.webhook_timeout_ms);
+        let allow_private = settings.webhook_allow_private_targets;
+        let guard = Arc::new(ResolvingTargetGuard { allow_private });
+        let sender = Arc::new(HttpWebhookSender::new(SenderOptions { timeout, allow_private, max_in_flight: 64 })?);
+        let deliveries = Arc::new(SqlDeliveryStore::new(db.clone()));
+        let dispatch = DispatchSettings {
+            policy: RetryPolicy { base: chrono::Duration::milliseconds(settings.webhook_backoff_ms as i64) },
+            // Longer than any send can take, so a lease never ends mid-send.
+            lease: chrono::Duration::from_std(timeout * 3).unwrap_or(chrono::Duration::seconds(60)),
+            batch: 64,
+        };
         Ok(AppState {
-            users: UserService::new(users.clone(), hasher.clone(), clock.clone(), ids.clone()),
-            products: ProductService::new(products.clone(), clock.clone(), ids.clone()),
+            users: UserService::new(users.clone(), hasher.clone(), clock.clone(), ids.clone(), events.clone()),
+            products: ProductService::new(products.clone(), clock.clone(), ids.clone(), events.clone()),
             cart: CartService::new(Arc::new(SqlCartRepository::new(db.clone())), products, clock.clone(), ids.clone()),
-            orders: OrderService::new(Arc::new(SqlOrderRepository::new(db.clone())), clock.clone(), ids.clone()),
+            orders: OrderService::new(
+                Arc::new(SqlOrderRepository::new(db.clone())),
+                clock.clone(),
+                ids.clone(),
+                events.clone(),
+            ),
+            api_keys: ApiKeyService::new(
+                Arc::new(SqlApiKeyRepository::new(db.clone())),
+                Arc::new(RandomSecrets),
+                clock.clone(),
+                ids.clone(),
+            ),
+            events: EventService::new(Arc::new(SqlEventStore::new(db.clone())), clock.clone()),
+            webhooks: WebhookService::new(WebhookPorts {
+                webhooks: Arc::new(SqlWebhookRepository::new(db.clone())),
+                deliveries: deliveries.clone(),
+                guard: guard.clone(),
+                secrets: Arc::new(RandomSecrets),
+                clock: clock.clone(),
+                ids: ids.clone(),
+            }),
+            dispatcher: WebhookDispatcher::new(deliveries, sender, guard, clock.clone(), dispatch),
             addresses: AddressService::new(Arc::new(SqlAddressRepository::new(db.clone())), clock.clone(), ids.clone()),
             shipping_methods: ShippingMethodService::new(
                 Arc::new(SqlShippingMethodRepository::new(db.clone())),
@@ -78,6 +123,7 @@ impl AppState {
                 secrets: Arc::new(RandomSecrets),
                 clock,
                 ids,
+                events,
             }),
             health: Arc::new(db.clone()),
             database: db,

@@ -1,6 +1,6 @@
 //! The authorization rules several use cases share.
 
-use zonmart_domain::Actor;
+use zonmart_domain::{Actor, Scope};
 
 use crate::AppError;
 
@@ -11,4 +11,18 @@ pub(crate) fn require_admin(actor: &Actor, what: &str) -> Result<(), AppError> {
     } else {
         Err(AppError::Forbidden(format!("only an admin may {what}")))
     }
+}
+
+/// Catalog writes (products, shipping methods, tax rates, discount codes):
+/// an admin, or a service key holding `catalog:write`.
+pub(crate) fn require_catalog_admin(actor: &Actor, what: &str) -> Result<(), AppError> {
+    actor.require(Scope::CatalogWrite)?;
+    require_admin(actor, what)
+}
+
+/// An admin acting as a user: a service key may not (API keys, user
+/// accounts).
+pub(crate) fn require_admin_user(actor: &Actor, what: &str) -> Result<(), AppError> {
+    actor.require_user_account()?;
+    require_admin(actor, what)
 }

@@ -3,7 +3,7 @@
 
 use thiserror::Error;
 use zonmart_domain::{
-    DiscountRefusal, OrderStatus, ProductId, StatusChangeError, ValidationErrors, Version, VersionConflict,
+    Denied, DiscountRefusal, OrderStatus, ProductId, StatusChangeError, ValidationErrors, Version, VersionConflict,
 };
 use zonmart_ports::{HashError, RepoError, TokenError};
 
@@ -97,5 +97,11 @@ impl From<StatusChangeError> for AppError {
             StatusChangeError::InvalidTransition { from, to } => AppError::InvalidTransition { from, to },
             StatusChangeError::Forbidden => AppError::Forbidden(e.to_string()),
         }
+    }
+}
+
+impl From<Denied> for AppError {
+    fn from(e: Denied) -> Self {
+        AppError::Forbidden(e.to_string())
     }
 }

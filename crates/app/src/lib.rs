@@ -9,26 +9,36 @@
 //! - [`OrderService`]: placing and quoting orders without overselling, the status machine.
 //! - [`checkout`]: [`AddressService`], [`ShippingMethodService`],
 //!   [`TaxRateService`], [`DiscountService`].
+//! - [`ApiKeyService`]: service API keys, and the actor behind one.
+//! - [`EventService`]: the event feed; [`EventComposer`]: the event a change writes.
+//! - [`WebhookService`]: subscriptions and their deliveries log;
+//!   [`WebhookDispatcher`]: sends due deliveries.
 //! - [`IdempotencyService`]: replaying the first answer to a retried request.
 
 mod access;
+pub mod api_keys;
 pub mod auth;
 pub mod cart;
 pub mod checkout;
 pub mod error;
+pub mod events;
 pub mod idempotency;
 pub mod orders;
 pub mod products;
 pub mod users;
+pub mod webhooks;
 
 #[cfg(test)]
 mod test_support;
 
+pub use api_keys::{ApiKeyService, IssuedApiKey};
 pub use auth::{AuthPorts, AuthService, LoginTokens};
 pub use cart::CartService;
 pub use checkout::{AddressService, DiscountService, ShippingMethodService, TaxRateService};
 pub use error::AppError;
+pub use events::{EventComposer, EventService, FeedLimit};
 pub use idempotency::{Begin, IdempotencyService};
 pub use orders::{OrderRequest, OrderService};
 pub use products::ProductService;
 pub use users::UserService;
+pub use webhooks::{CreatedWebhook, DispatchSettings, Round, WebhookDispatcher, WebhookPorts, WebhookService};

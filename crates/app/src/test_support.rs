@@ -6,7 +6,9 @@ use std::sync::Arc;
 use chrono::TimeZone;
 use ulid::Ulid;
 use zonmart_domain::{Actor, Email, NewUser, Password, PasswordHash, Role, Session, Timestamp, User, UserId, Username};
-use zonmart_ports::{MockClock, MockIdGenerator, MockPasswordHasher};
+use zonmart_ports::{MockClock, MockIdGenerator, MockPasswordHasher, MockResourceJson};
+
+use crate::EventComposer;
 
 pub fn t0() -> Timestamp {
     chrono::Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap()
@@ -37,11 +39,11 @@ pub fn session(n: u64) -> Session {
 }
 
 pub fn customer(n: u64) -> Actor {
-    Actor { user_id: user_id(n), role: Role::Customer }
+    Actor::user(user_id(n), Role::Customer)
 }
 
 pub fn admin(n: u64) -> Actor {
-    Actor { user_id: user_id(n), role: Role::Admin }
+    Actor::user(user_id(n), Role::Admin)
 }
 
 /// A clock stopped at `at`.
@@ -90,4 +92,13 @@ pub fn product(n: u64, price: i64, currency: &str) -> zonmart_domain::Product {
 
 pub fn version(n: i64) -> zonmart_domain::Version {
     zonmart_domain::Version::new(n).unwrap()
+}
+
+/// Events whose data is the resource's kind and id, as JSON text.
+pub fn events() -> EventComposer {
+    let mut json = MockResourceJson::new();
+    json.expect_order().returning(|o| format!(r#"{{"order":"{}"}}"#, o.id));
+    json.expect_product().returning(|p| format!(r#"{{"product":"{}"}}"#, p.id));
+    json.expect_user().returning(|u| format!(r#"{{"user":"{}"}}"#, u.id));
+    EventComposer::new(ids_from(77), Arc::new(json))
 }

@@ -91,6 +91,18 @@ ulid_id!(
     /// Identifies a discount code.
     DiscountId
 );
+ulid_id!(
+    /// Identifies a service API key.
+    ApiKeyId
+);
+ulid_id!(
+    /// Identifies an event of the outbox.
+    EventId
+);
+ulid_id!(
+    /// Identifies a webhook subscription.
+    WebhookId
+);
 
 #[cfg(test)]
 mod tests {

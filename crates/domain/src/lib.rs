@@ -7,9 +7,11 @@
 
 pub mod actor;
 pub mod address;
+pub mod api_key;
 pub mod cart;
 pub mod country;
 pub mod discount;
+pub mod event;
 pub mod idempotency;
 pub mod ids;
 pub mod money;
@@ -23,17 +25,23 @@ pub mod text;
 pub mod user;
 pub mod validation;
 pub mod version;
+pub mod webhook;
 
-pub use actor::{Actor, Role, Session};
+pub use actor::{Actor, Denied, Role, Scope, Scopes, Session};
 pub use address::{AddressChanges, AddressField, AddressInput, PostalAddress, SavedAddress};
+pub use api_key::{ApiKey, ApiKeyName, NewApiKey};
 pub use cart::{Cart, CartError, CartLine, PricedCart, PricedLine, Quantity};
 pub use country::CountryCode;
 pub use discount::{
     Discount, DiscountChanges, DiscountCode, DiscountKind, DiscountRefusal, DiscountTerms, DiscountUse, NewDiscount,
     UseLimit,
 };
+pub use event::{Event, EventFilter, EventType, FeedPosition, ResourceRef, ResourceType};
 pub use idempotency::IdempotencyKey;
-pub use ids::{AddressId, CartId, DiscountId, InvalidId, OrderId, ProductId, ShippingMethodId, TaxRateId, UserId};
+pub use ids::{
+    AddressId, ApiKeyId, CartId, DiscountId, EventId, InvalidId, OrderId, ProductId, ShippingMethodId, TaxRateId,
+    UserId, WebhookId,
+};
 pub use money::{Currency, PriceCents};
 pub use order::{
     CancelReason, Order, OrderCheckout, OrderDiscount, OrderItem, OrderItems, OrderLine, OrderShippingMethod,
@@ -49,6 +57,10 @@ pub use tax::{NewTaxRate, RateBp, TaxRate, TaxRateChanges};
 pub use user::{Address, Email, FullName, NewUser, Password, PasswordHash, User, UserChanges, Username};
 pub use validation::{FieldError, ValidationErrors};
 pub use version::{Version, VersionConflict};
+pub use webhook::{
+    Delivery, DeliveryStatus, NewWebhook, RetryPolicy, TryOutcome, Webhook, WebhookChanges, WebhookDescription,
+    WebhookUrl,
+};
 
 /// A point in time, always UTC.
 pub type Timestamp = chrono::DateTime<chrono::Utc>;

@@ -304,7 +304,7 @@ mod tests {
     }
 
     fn actor(role: Role) -> Actor {
-        Actor { user_id: UserId::from_ulid(Ulid::from_parts(1, 1)), role }
+        Actor::user(UserId::from_ulid(Ulid::from_parts(1, 1)), role)
     }
 
     #[test]

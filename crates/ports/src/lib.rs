@@ -3,9 +3,11 @@
 //! else. With the `mock` feature every trait has a `mockall` mock
 //! (`MockUserRepository`, ...), so other crates' tests can use them.
 
+pub mod api_keys;
 pub mod cart_repository;
 pub mod checkout_repositories;
 pub mod clock;
+pub mod events;
 pub mod health;
 pub mod idempotency_store;
 pub mod ids;
@@ -16,10 +18,13 @@ pub mod refresh_tokens;
 pub mod repo_error;
 pub mod token;
 pub mod user_repository;
+pub mod webhooks;
 
+pub use api_keys::ApiKeyRepository;
 pub use cart_repository::CartRepository;
 pub use checkout_repositories::{AddressRepository, DiscountRepository, ShippingMethodRepository, TaxRateRepository};
 pub use clock::Clock;
+pub use events::{EventStore, FeedPage, OrderEventDraft, ResourceJson};
 pub use health::StoreHealth;
 pub use idempotency_store::{Claim, IdempotencyStore, StoredResponse};
 pub use ids::IdGenerator;
@@ -30,14 +35,17 @@ pub use refresh_tokens::{Consumed, RefreshToken, RefreshTokenStore, SecretGenera
 pub use repo_error::RepoError;
 pub use token::{AccessClaims, TokenError, TokenIssuer};
 pub use user_repository::{UserFilter, UserRepository};
+pub use webhooks::{DeliveryCounts, DeliveryStore, DueDelivery, TargetGuard, WebhookRepository, WebhookSender};
 
 #[cfg(feature = "mock")]
 pub use {
+    api_keys::MockApiKeyRepository,
     cart_repository::MockCartRepository,
     checkout_repositories::{
         MockAddressRepository, MockDiscountRepository, MockShippingMethodRepository, MockTaxRateRepository,
     },
     clock::MockClock,
+    events::{MockEventStore, MockResourceJson},
     health::MockStoreHealth,
     idempotency_store::MockIdempotencyStore,
     ids::MockIdGenerator,
@@ -47,4 +55,5 @@ pub use {
     refresh_tokens::{MockRefreshTokenStore, MockSecretGenerator},
     token::MockTokenIssuer,
     user_repository::MockUserRepository,
+    webhooks::{MockDeliveryStore, MockTargetGuard, MockWebhookRepository, MockWebhookSender},
 };

@@ -3,11 +3,11 @@
 use async_trait::async_trait;
 use thiserror::Error;
 use zonmart_domain::{
-    AddressId, DiscountCode, Order, OrderId, OrderItems, OrderStatus, Page, PageRequest, PostalAddress, Pricing,
+    AddressId, DiscountCode, Event, Order, OrderId, OrderItems, OrderStatus, Page, PageRequest, PostalAddress, Pricing,
     PricingRefusal, ShippingMethodId, Timestamp, UserId, Version,
 };
 
-use crate::RepoError;
+use crate::{OrderEventDraft, RepoError};
 
 /// What an order is made from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +48,8 @@ pub struct PlaceOrder {
     pub source: OrderSource,
     pub checkout: Checkout,
     pub now: Timestamp,
+    /// `order.placed`, written in the same transaction.
+    pub event: OrderEventDraft,
 }
 
 /// Why an order was not placed (or quoted). Nothing changed in any case.
@@ -105,7 +107,14 @@ pub trait OrderRepository: Send + Sync {
     /// while the stored order is at `expected`; with `restock`, puts every
     /// line's quantity back into its product's stock (product-id order) and
     /// gives the order's discount use back, in the same transaction.
-    async fn update_status(&self, order: &Order, expected: Version, restock: bool) -> Result<(), RepoError>;
+    /// `event` is written in the same transaction.
+    async fn update_status(
+        &self,
+        order: &Order,
+        expected: Version,
+        restock: bool,
+        event: &Event,
+    ) -> Result<(), RepoError>;
 
     /// Deletes the order (and its lines) only while it is at `expected`.
     async fn delete(&self, id: OrderId, expected: Version) -> Result<(), RepoError>;

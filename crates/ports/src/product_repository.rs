@@ -1,7 +1,7 @@
 //! Where products are kept.
 
 use async_trait::async_trait;
-use zonmart_domain::{Page, PageRequest, PriceCents, Product, ProductId, Version};
+use zonmart_domain::{Event, Page, PageRequest, PriceCents, Product, ProductId, Version};
 
 use crate::RepoError;
 
@@ -61,8 +61,9 @@ impl Relevance {
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait ProductRepository: Send + Sync {
+    /// Stores the product and its `event` in one transaction;
     /// `Duplicate { field: "sku" }` when the SKU is taken.
-    async fn insert(&self, product: &Product) -> Result<(), RepoError>;
+    async fn insert(&self, product: &Product, event: &Event) -> Result<(), RepoError>;
 
     /// Archived products too, as the primary store has them now: the read
     /// to use before a write (optimistic-lock checks, stock, carts).
@@ -87,6 +88,7 @@ pub trait ProductRepository: Send + Sync {
 
     /// Writes `product` (already at its new version) only while the stored
     /// row is at `expected`, in one statement: `VersionConflict` or `NotFound`
-    /// otherwise; `Duplicate { field: "sku" }` for a taken SKU.
-    async fn update(&self, product: &Product, expected: Version) -> Result<(), RepoError>;
+    /// otherwise; `Duplicate { field: "sku" }` for a taken SKU. `event` is
+    /// written in the same transaction.
+    async fn update(&self, product: &Product, expected: Version, event: &Event) -> Result<(), RepoError>;
 }

@@ -1,7 +1,7 @@
 //! Where users are kept.
 
 use async_trait::async_trait;
-use zonmart_domain::{Page, PageRequest, PasswordHash, Role, Timestamp, User, UserId, Version};
+use zonmart_domain::{Event, Page, PageRequest, PasswordHash, Role, Timestamp, User, UserId, Version};
 
 use crate::RepoError;
 
@@ -20,7 +20,8 @@ pub struct UserFilter {
 pub trait UserRepository: Send + Sync {
     /// Stores a new user; `Duplicate { field: "username" | "email" }` when
     /// either is taken (case-insensitively), decided by a unique constraint.
-    async fn insert(&self, user: &User) -> Result<(), RepoError>;
+    /// `event` (`user.registered`) is written in the same transaction.
+    async fn insert(&self, user: &User, event: &Event) -> Result<(), RepoError>;
 
     async fn find(&self, id: UserId) -> Result<Option<User>, RepoError>;
 

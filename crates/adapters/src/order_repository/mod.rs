@@ -15,12 +15,13 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use zonmart_domain::{Order, OrderId, Page, PageRequest, Pricing, Version};
+use zonmart_domain::{Event, Order, OrderId, Page, PageRequest, Pricing, Version};
 use zonmart_ports::{OrderFilter, OrderRepository, PlaceOrder, PlaceOrderError, RepoError};
 
 use self::rows::{OrderItemRow, OrderRow};
 use crate::db::versioned::{settle, Unwritten};
 use crate::db::{in_write_transaction, with_conn, CacheStatement, Database, Rollback};
+use crate::event_store::{insert_event, EventRow};
 use crate::schema::{discount_codes, discount_customer_uses, order_items, orders, products};
 
 /// Stores orders in the `orders` and `order_items` tables, and moves the
@@ -110,8 +111,15 @@ impl OrderRepository for SqlOrderRepository {
         Ok(Page::from_rows(orders, page.limit, |order| order.id.ulid()))
     }
 
-    async fn update_status(&self, order: &Order, expected: Version, restock: bool) -> Result<(), RepoError> {
+    async fn update_status(
+        &self,
+        order: &Order,
+        expected: Version,
+        restock: bool,
+        event: &Event,
+    ) -> Result<(), RepoError> {
         let id = order.id.to_string();
+        let event = EventRow::from_event(event);
         let (status, version) = (order.status.as_str(), order.version.get());
         let cancel_reason = order.cancel_reason.map(|reason| reason.as_str());
         let updated_at = order.updated_at.naive_utc();
@@ -176,6 +184,8 @@ impl OrderRepository for SqlOrderRepository {
                     .await?;
                 }
             }
+            // The outbox: the status change's event commits with it.
+            insert_event!(&event).execute(conn).await?;
             Ok(())
         })?;
         settle(written)

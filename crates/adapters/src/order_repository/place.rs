@@ -21,15 +21,15 @@
 //! 3. only when something was not taken: why (archived or missing), read in
 //!    the same transaction;
 //! 4. the customer's use of the code (an upsert whose CHECK refuses a use
-//!    beyond `max_uses_per_user`), the order, its lines and `COMMIT`.
+//!    beyond `max_uses_per_user`), the order, its lines, its `order.placed`
+//!    event (the outbox) and `COMMIT`.
 //!
 //! A plain order is two round trips on PostgreSQL, as before: flight 2 and
 //! flight 4. Conditional updates re-check their condition against the
 //! committed row when another writer got there first, so neither stock nor
 //! discount uses can be over-taken, whatever the concurrency. The customer
 //! check takes no lock: an order already past it when its user is disabled
-//! still commits, as it would after a look-up before the transaction. One
-//! more write of the order (an event, say) is one more step in flight 4.
+//! still commits, as it would after a look-up before the transaction.
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use zonmart_domain::{
@@ -48,6 +48,7 @@ use crate::db::pipeline::Session;
 use crate::db::transaction::{finish, should_retry};
 use crate::db::{run_detached, Backend, Database, Rollback};
 use crate::discount_repository::DiscountRow;
+use crate::event_store::EventRow;
 use crate::shipping_method_repository::ShippingMethodRow;
 use crate::tax_rate_repository::TaxRateRow;
 
@@ -399,7 +400,7 @@ async fn transaction(conn: &mut Conn<'_>, request: &PlaceOrder) -> Attempt<Order
     let pricing = facts.price(request, usage).map_err(Rollback::Refused)?;
     let order = Order::place(request.id, request.user_id, pricing, facts.checkout(), request.now);
 
-    // Flight 4: the customer's use of the code, the order, COMMIT.
+    // Flight 4: the customer's use of the code, the order, its event, COMMIT.
     let customer_use = facts.discount.as_ref().map(|d| CustomerUseRow {
         discount_id: d.id.to_string(),
         user_id: binds.customer.clone(),
@@ -408,10 +409,12 @@ async fn transaction(conn: &mut Conn<'_>, request: &PlaceOrder) -> Attempt<Order
     });
     let order_row = OrderRow::from_order(&order);
     let line_rows = OrderItemRow::from_order(&order);
-    let mut writes = Vec::with_capacity(line_rows.len() + 2);
+    let event_row = EventRow::from_event(&request.event.complete(&order));
+    let mut writes = Vec::with_capacity(line_rows.len() + 3);
     writes.extend(customer_use.as_ref().map(Step::TakeCustomerUse));
     writes.push(Step::InsertOrder(&order_row));
     writes.extend(line_rows.iter().map(Step::InsertLine));
+    writes.push(Step::InsertEvent(&event_row));
     conn.flight(Phase::Close, &writes).await.map_err(per_customer_limit)?;
     Ok(order)
 }

@@ -24,6 +24,7 @@ use crate::address_repository::AddressRow;
 use crate::db::pipeline::in_one_flight;
 use crate::db::CacheStatement;
 use crate::discount_repository::DiscountRow;
+use crate::event_store::{insert_event, EventRow};
 use crate::schema::{
     addresses, cart_items, carts, discount_codes, discount_customer_uses, order_items, orders, products,
     shipping_methods, tax_rates, users,
@@ -86,6 +87,8 @@ pub(super) enum Step<'a> {
     TakeCustomerUse(&'a CustomerUseRow),
     InsertOrder(&'a OrderRow),
     InsertLine(&'a OrderItemRow),
+    /// The outbox: the order's event commits with it.
+    InsertEvent(&'a EventRow),
 }
 
 /// A product as a quote reads it: name, price, currency, stock, archived.
@@ -276,6 +279,7 @@ macro_rules! statement {
                 .execute($conn)
                 .map_ok(|_| Answer::Done)
                 .boxed(),
+            Step::InsertEvent(row) => insert_event!(row).execute($conn).map_ok(|_| Answer::Done).boxed(),
         }
     };
 }

@@ -18,14 +18,17 @@ mod search;
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use zonmart_domain::{Page, PageRequest, Product, ProductId, Version};
+use zonmart_domain::{Event, Page, PageRequest, Product, ProductId, Version};
 use zonmart_ports::{ProductFilter, ProductRepository, ProductSort, RepoError};
 
 use self::listing::{Bind, Dialect, Listing, Statement};
 use self::rows::{ProductChangeset, ProductRow};
 use self::search::{Ask, Search};
 use crate::db::versioned::{settle, Unwritten};
-use crate::db::{with_conn, with_read_conn, Backend, CacheStatement, Database, ReplicaRead};
+use crate::db::{
+    in_write_transaction, with_conn, with_read_conn, Backend, CacheStatement, Database, ReplicaRead, Rollback,
+};
+use crate::event_store::{insert_event, EventRow};
 use crate::schema::products;
 
 /// A product row with its tier of relevance.
@@ -122,11 +125,15 @@ impl SqlProductRepository {
 
 #[async_trait]
 impl ProductRepository for SqlProductRepository {
-    async fn insert(&self, product: &Product) -> Result<(), RepoError> {
+    async fn insert(&self, product: &Product, event: &Event) -> Result<(), RepoError> {
         let row = ProductRow::from_product(product);
-        with_conn!(self.db, |conn| {
-            diesel::insert_into(products::table).values(&row).cached().execute(conn).await.map(|_| ())
-        })
+        let event = EventRow::from_event(event);
+        let inserted = in_write_transaction!(self.db, |conn| {
+            diesel::insert_into(products::table).values(&row).cached().execute(conn).await?;
+            insert_event!(&event).execute(conn).await?;
+            Ok::<_, Rollback<std::convert::Infallible>>(())
+        })?;
+        inserted.map_err(|never| match never {})
     }
 
     async fn find(&self, id: ProductId) -> Result<Option<Product>, RepoError> {
@@ -185,22 +192,25 @@ impl ProductRepository for SqlProductRepository {
         search.page()
     }
 
-    async fn update(&self, product: &Product, expected: Version) -> Result<(), RepoError> {
+    async fn update(&self, product: &Product, expected: Version, event: &Event) -> Result<(), RepoError> {
         let id = product.id.to_string();
         let changes = ProductChangeset::from_product(product);
+        let event = EventRow::from_event(event);
         let expected = expected.get();
-        let written = with_conn!(self.db, |conn| {
+        let written = in_write_transaction!(self.db, |conn| {
             let written = diesel::update(products::table.find(&id).filter(products::version.eq(expected)))
                 .set(&changes)
                 .cached()
                 .execute(conn)
                 .await?;
-            if written > 0 {
-                return Ok(Ok(()));
+            if written == 0 {
+                // Nothing written: tell a missing product from a stale version.
+                let current =
+                    products::table.find(&id).select(products::version).first::<i64>(conn).await.optional()?;
+                return Err(Rollback::Refused(Unwritten::from_current(current)));
             }
-            // Nothing written: tell a missing product from a stale version.
-            let current = products::table.find(&id).select(products::version).first::<i64>(conn).await.optional()?;
-            Ok(Err(Unwritten::from_current(current)))
+            insert_event!(&event).execute(conn).await?;
+            Ok(())
         })?;
         settle(written)
     }

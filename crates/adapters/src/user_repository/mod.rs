@@ -10,13 +10,14 @@ mod rows;
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use zonmart_domain::{Page, PageRequest, PasswordHash, Timestamp, User, UserId, Version};
+use zonmart_domain::{Event, Page, PageRequest, PasswordHash, Timestamp, User, UserId, Version};
 use zonmart_ports::{RepoError, UserFilter, UserRepository};
 
 use self::rows::{to_naive, NewUserRow, UserChangeset, UserRow};
 use crate::db::like::{lower, prefix_pattern};
 use crate::db::versioned::{settle, Unwritten};
-use crate::db::{with_conn, with_read_conn, CacheStatement, Database};
+use crate::db::{in_write_transaction, with_conn, with_read_conn, CacheStatement, Database, Rollback};
+use crate::event_store::{insert_event, EventRow};
 use crate::schema::users;
 
 /// Stores users in the `users` table.
@@ -38,11 +39,15 @@ fn live() -> diesel::dsl::Filter<users::table, diesel::dsl::IsNull<users::delete
 
 #[async_trait]
 impl UserRepository for SqlUserRepository {
-    async fn insert(&self, user: &User) -> Result<(), RepoError> {
+    async fn insert(&self, user: &User, event: &Event) -> Result<(), RepoError> {
         let row = NewUserRow::from_user(user);
-        with_conn!(self.db, |conn| {
-            diesel::insert_into(users::table).values(&row).cached().execute(conn).await.map(|_| ())
-        })
+        let event = EventRow::from_event(event);
+        let inserted = in_write_transaction!(self.db, |conn| {
+            diesel::insert_into(users::table).values(&row).cached().execute(conn).await?;
+            insert_event!(&event).execute(conn).await?;
+            Ok::<_, Rollback<std::convert::Infallible>>(())
+        })?;
+        inserted.map_err(|never| match never {})
     }
 
     async fn find(&self, id: UserId) -> Result<Option<User>, RepoError> {

@@ -123,7 +123,7 @@ pub fn renamed(user: &User, username: &str) -> User {
 /// a stored user.
 pub async fn stored_customer(db: &Database, username: &str) -> User {
     let user = Users::new().customer(username, None);
-    SqlUserRepository::new(db.clone()).insert(&user).await.unwrap();
+    SqlUserRepository::new(db.clone()).insert(&user, &zonmart_adapters::testing::events::any_event()).await.unwrap();
     user
 }
 

@@ -45,7 +45,7 @@ impl Shop {
 
     pub async fn stock_in(&self, name: &str, price_cents: i64, stock: i64, currency: &str) -> Product {
         let product = self.made.in_currency(name, price_cents, stock, currency);
-        self.products.insert(&product).await.unwrap();
+        self.products.insert(&product, &zonmart_adapters::testing::events::any_event()).await.unwrap();
         product
     }
 
@@ -62,7 +62,8 @@ impl Shop {
     /// The request `place_with` would send.
     pub fn request(&self, user_id: UserId, source: OrderSource, checkout: Checkout) -> PlaceOrder {
         let id = OrderId::from_ulid(self.ids.generate());
-        PlaceOrder { id, user_id, session_generation: 0, source, checkout, now: SystemClock.now() }
+        let event = zonmart_adapters::testing::events::order_placed();
+        PlaceOrder { id, user_id, session_generation: 0, source, checkout, now: SystemClock.now(), event }
     }
 
     /// An order with a checkout (address, shipping, code).
@@ -109,6 +110,6 @@ pub fn page(limit: i64, after: Option<Cursor>) -> PageRequest {
 
 /// `order` moved to `to` by an admin, as the use case would write it.
 pub fn moved(order: &Order, to: OrderStatus) -> Order {
-    let admin = Actor { user_id: UserId::from_ulid(ulid::Ulid::generate()), role: Role::Admin };
+    let admin = Actor::user(UserId::from_ulid(ulid::Ulid::generate()), Role::Admin);
     order.change_status(to, &admin, SystemClock.now()).unwrap()
 }

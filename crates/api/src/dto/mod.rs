@@ -2,15 +2,19 @@
 //! schemas, and their translation to and from domain types.
 
 pub mod addresses;
+pub mod api_keys;
 pub mod auth;
 pub mod cart;
 pub mod discounts;
+pub mod events;
 pub mod orders;
 pub mod page;
 pub mod products;
+pub mod resource_json;
 pub mod shipping_methods;
 pub mod tax_rates;
 pub mod users;
+pub mod webhooks;
 
 /// Deserializes a field that may be absent (`None`), `null` (`Some(None)`)
 /// or a value (`Some(Some(v))`), as a PATCH needs. Use with `#[serde(default)]`.

@@ -3,15 +3,18 @@
 //! once; any other method gets 405 with `Allow`.
 
 pub mod addresses;
+pub mod api_keys;
 pub mod auth;
 pub mod cart;
 pub mod discounts;
+pub mod events;
 pub mod health;
 pub mod orders;
 pub mod products;
 pub mod shipping_methods;
 pub mod tax_rates;
 pub mod users;
+pub mod webhooks;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};

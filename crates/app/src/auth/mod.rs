@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use ulid::Ulid;
-use zonmart_domain::{Actor, NewUser, Password, Role, Session, User, UserId, Username};
+use zonmart_domain::{Actor, EventType, NewUser, Password, Role, Session, User, UserId, Username};
 use zonmart_ports::{
     AccessClaims, Clock, Consumed, IdGenerator, PasswordHasher, RefreshToken, RefreshTokenStore, SecretGenerator,
     TokenIssuer, UserRepository,
 };
 
-use crate::AppError;
+use crate::{AppError, EventComposer};
 
 #[cfg(test)]
 mod tests;
@@ -44,6 +44,8 @@ pub struct AuthPorts {
     pub secrets: Arc<dyn SecretGenerator>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,
+    /// For the first admin's `user.registered`.
+    pub events: EventComposer,
 }
 
 #[derive(Clone)]
@@ -55,12 +57,13 @@ pub struct AuthService {
     secrets: Arc<dyn SecretGenerator>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
+    events: EventComposer,
 }
 
 impl AuthService {
     pub fn new(ports: AuthPorts) -> Self {
-        let AuthPorts { users, hasher, tokens, refresh_tokens, secrets, clock, ids } = ports;
-        Self { users, hasher, tokens, refresh_tokens, secrets, clock, ids }
+        let AuthPorts { users, hasher, tokens, refresh_tokens, secrets, clock, ids, events } = ports;
+        Self { users, hasher, tokens, refresh_tokens, secrets, clock, ids, events }
     }
 
     /// Checks a username (or e-mail) and password. An unknown user, a wrong
@@ -181,7 +184,7 @@ impl AuthService {
         let claims = self.tokens.verify(bearer, self.clock.now())?;
         match self.users.find(claims.user_id).await? {
             Some(user) if !user.disabled && user.session_generation == claims.session_generation => {
-                Ok(Actor { user_id: user.id, role: user.role })
+                Ok(Actor::user(user.id, user.role))
             }
             _ => Err(AppError::Unauthorized),
         }
@@ -212,8 +215,9 @@ impl AuthService {
         }
         let hash = self.hasher.hash(&password).await?;
         let new_user = NewUser { username, email: None, password, full_name: None, address: None };
-        let admin = new_user.into_user(UserId::from_ulid(self.ids.generate()), Role::Admin, hash, self.clock.now());
-        match self.users.insert(&admin).await {
+        let now = self.clock.now();
+        let admin = new_user.into_user(UserId::from_ulid(self.ids.generate()), Role::Admin, hash, now);
+        match self.users.insert(&admin, &self.events.user(EventType::UserRegistered, &admin, now)).await {
             Ok(()) => {
                 tracing::info!(user_id = %admin.id, username = %admin.username.as_str(), "first admin created");
                 Ok(true)

@@ -34,6 +34,7 @@ fn service_with(users: MockUserRepository, tokens: MockTokenIssuer, store: MockR
         secrets: secrets(),
         clock: clock_at(t0()),
         ids: ids_from(99),
+        events: events(),
     })
 }
 
@@ -104,6 +105,7 @@ async fn an_unknown_user_is_unauthorized_after_verifying_a_dummy_hash() {
         secrets: secrets(),
         clock: clock_at(t0()),
         ids: ids_from(1),
+        events: events(),
     });
 
     assert_eq!(service.login("ghost", "whatever1").await.unwrap_err(), AppError::Unauthorized);
@@ -214,6 +216,7 @@ async fn a_login_with_a_hash_of_an_outdated_cost_replaces_it() {
         secrets: secrets(),
         clock: clock_at(t0()),
         ids: ids_from(1),
+        events: events(),
     });
 
     assert!(service.login("user1", "correct horse").await.is_ok());
@@ -234,6 +237,7 @@ async fn a_login_holding_nul_names_nobody_and_is_not_looked_up() {
         secrets: secrets(),
         clock: clock_at(t0()),
         ids: ids_from(1),
+        events: events(),
     });
 
     assert_eq!(service.login("a\0b", "whatever1").await.unwrap_err(), AppError::Unauthorized);
@@ -244,9 +248,9 @@ async fn the_first_admin_is_created_once() {
     let mut repo = MockUserRepository::new();
     repo.expect_find_by_login().with(eq("root")).returning(|_| Ok(None));
     repo.expect_insert()
-        .withf(|u| u.role == Role::Admin && u.username.as_str() == "root")
+        .withf(|u, _| u.role == Role::Admin && u.username.as_str() == "root")
         .times(1)
-        .returning(|_| Ok(()));
+        .returning(|_, _| Ok(()));
 
     let created = service(repo, echo_tokens())
         .ensure_admin(Username::parse("root").unwrap(), Password::parse("admin password").unwrap())
@@ -275,7 +279,7 @@ async fn an_existing_user_of_the_admin_name_is_left_alone() {
 async fn losing_the_first_admin_race_to_another_instance_is_fine() {
     let mut repo = MockUserRepository::new();
     repo.expect_find_by_login().returning(|_| Ok(None));
-    repo.expect_insert().returning(|_| Err(RepoError::Duplicate { field: "username".into() }));
+    repo.expect_insert().returning(|_, _| Err(RepoError::Duplicate { field: "username".into() }));
 
     let created = service(repo, echo_tokens())
         .ensure_admin(Username::parse("root").unwrap(), Password::parse("admin password").unwrap())

@@ -36,6 +36,7 @@ impl CartService {
     }
 
     async fn cart_of(&self, actor: &Actor) -> Result<Cart, AppError> {
+        actor.require_user_account()?;
         if let Some(cart) = self.carts.find_by_user(actor.user_id).await? {
             return Ok(cart);
         }

@@ -22,6 +22,7 @@ impl AddressService {
 
     /// Saves an address for the caller.
     pub async fn create(&self, actor: &Actor, address: PostalAddress) -> Result<SavedAddress, AppError> {
+        actor.require_user_account()?;
         let id = AddressId::from_ulid(self.ids.generate());
         let saved = SavedAddress::new(id, actor.user_id, address, self.clock.now());
         self.addresses.insert(&saved).await?;
@@ -30,6 +31,7 @@ impl AddressService {
 
     /// The owner's or any for an admin; someone else's is `NotFound`.
     pub async fn get(&self, actor: &Actor, id: AddressId) -> Result<SavedAddress, AppError> {
+        actor.require_user_account()?;
         match self.addresses.find(id).await? {
             Some(address) if actor.may_act_for(address.user_id) => Ok(address),
             _ => Err(AppError::NotFound),
@@ -44,6 +46,7 @@ impl AddressService {
         user_id: Option<UserId>,
         page: PageRequest,
     ) -> Result<Page<SavedAddress>, AppError> {
+        actor.require_user_account()?;
         let user_id = match (actor.is_admin(), user_id) {
             (true, filter) => filter,
             (false, None) => Some(actor.user_id),

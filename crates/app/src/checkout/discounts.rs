@@ -3,7 +3,7 @@ use std::sync::Arc;
 use zonmart_domain::{Actor, Discount, DiscountChanges, DiscountId, NewDiscount, Page, PageRequest, Version};
 use zonmart_ports::{Clock, DiscountRepository, IdGenerator};
 
-use crate::access::require_admin;
+use crate::access::require_catalog_admin;
 use crate::AppError;
 
 /// Discount codes: admins only, reads included; delete archives. Their
@@ -22,7 +22,7 @@ impl DiscountService {
 
     /// `Duplicate { field: "code" }` when the code is taken.
     pub async fn create(&self, actor: &Actor, new: NewDiscount) -> Result<Discount, AppError> {
-        require_admin(actor, "create discount codes")?;
+        require_catalog_admin(actor, "create discount codes")?;
         let discount = new.into_discount(DiscountId::from_ulid(self.ids.generate()), self.clock.now());
         self.discounts.insert(&discount).await?;
         tracing::info!(discount_id = %discount.id, code = %discount.code, by = %actor.user_id, "discount code created");
@@ -30,13 +30,13 @@ impl DiscountService {
     }
 
     pub async fn get(&self, actor: &Actor, id: DiscountId) -> Result<Discount, AppError> {
-        require_admin(actor, "read discount codes")?;
+        require_catalog_admin(actor, "read discount codes")?;
         self.discounts.find(id).await?.ok_or(AppError::NotFound)
     }
 
     /// `q`: a code prefix, matched ignoring case.
     pub async fn list(&self, actor: &Actor, q: Option<&str>, page: PageRequest) -> Result<Page<Discount>, AppError> {
-        require_admin(actor, "list discount codes")?;
+        require_catalog_admin(actor, "list discount codes")?;
         let prefix = q.filter(|q| !q.is_empty()).map(str::to_ascii_uppercase);
         Ok(self.discounts.list(prefix, page).await?)
     }

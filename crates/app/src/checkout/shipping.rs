@@ -6,7 +6,7 @@ use zonmart_domain::{
 };
 use zonmart_ports::{Clock, IdGenerator, ShippingMethodRepository};
 
-use crate::access::require_admin;
+use crate::access::require_catalog_admin;
 use crate::AppError;
 
 /// The shop's shipping methods: public reads, admin writes; delete archives.
@@ -23,7 +23,7 @@ impl ShippingMethodService {
     }
 
     pub async fn create(&self, actor: &Actor, new: NewShippingMethod) -> Result<ShippingMethod, AppError> {
-        require_admin(actor, "create shipping methods")?;
+        require_catalog_admin(actor, "create shipping methods")?;
         let method = new.into_method(ShippingMethodId::from_ulid(self.ids.generate()), self.clock.now());
         self.methods.insert(&method).await?;
         Ok(method)
@@ -50,7 +50,7 @@ impl ShippingMethodService {
         expected: Version,
         changes: ShippingMethodChanges,
     ) -> Result<ShippingMethod, AppError> {
-        require_admin(actor, "change shipping methods")?;
+        require_catalog_admin(actor, "change shipping methods")?;
         let current = self.get(id).await?;
         Version::check(expected, current.version)?;
         let updated = current.apply(changes, self.clock.now());
@@ -61,7 +61,7 @@ impl ShippingMethodService {
     /// Archives: never listed nor chosen again, still readable; archiving
     /// an archived method changes nothing.
     pub async fn archive(&self, actor: &Actor, id: ShippingMethodId, expected: Version) -> Result<(), AppError> {
-        require_admin(actor, "archive shipping methods")?;
+        require_catalog_admin(actor, "archive shipping methods")?;
         let current = self.get(id).await?;
         Version::check(expected, current.version)?;
         if let Some(archived) = current.archive(self.clock.now()) {

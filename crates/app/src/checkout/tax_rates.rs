@@ -3,7 +3,7 @@ use std::sync::Arc;
 use zonmart_domain::{Actor, NewTaxRate, Page, PageRequest, TaxRate, TaxRateChanges, TaxRateId, Version};
 use zonmart_ports::{Clock, IdGenerator, TaxRateRepository};
 
-use crate::access::require_admin;
+use crate::access::require_catalog_admin;
 use crate::AppError;
 
 /// Tax rates, one per country: public reads, admin writes; delete removes.
@@ -21,7 +21,7 @@ impl TaxRateService {
 
     /// `Duplicate { field: "country" }` when the country has a rate.
     pub async fn create(&self, actor: &Actor, new: NewTaxRate) -> Result<TaxRate, AppError> {
-        require_admin(actor, "create tax rates")?;
+        require_catalog_admin(actor, "create tax rates")?;
         let rate = new.into_rate(TaxRateId::from_ulid(self.ids.generate()), self.clock.now());
         self.rates.insert(&rate).await?;
         Ok(rate)
@@ -42,7 +42,7 @@ impl TaxRateService {
         expected: Version,
         changes: TaxRateChanges,
     ) -> Result<TaxRate, AppError> {
-        require_admin(actor, "change tax rates")?;
+        require_catalog_admin(actor, "change tax rates")?;
         let current = self.get(id).await?;
         Version::check(expected, current.version)?;
         let updated = current.apply(changes, self.clock.now());
@@ -51,7 +51,7 @@ impl TaxRateService {
     }
 
     pub async fn delete(&self, actor: &Actor, id: TaxRateId, expected: Version) -> Result<(), AppError> {
-        require_admin(actor, "delete tax rates")?;
+        require_catalog_admin(actor, "delete tax rates")?;
         let current = self.get(id).await?;
         Version::check(expected, current.version)?;
         self.rates.delete(id, expected).await?;

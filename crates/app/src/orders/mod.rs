@@ -4,14 +4,14 @@
 use std::sync::Arc;
 
 use zonmart_domain::{
-    Actor, Order, OrderId, OrderItems, OrderStatus, Page, PageRequest, Pricing, PricingRefusal, Session, UserId,
-    Version,
+    Actor, EventType, Order, OrderId, OrderItems, OrderStatus, Page, PageRequest, Pricing, PricingRefusal, Scope,
+    Session, UserId, Version,
 };
 use zonmart_ports::{
     Checkout, Clock, IdGenerator, OrderFilter, OrderRepository, OrderSource, PlaceOrder, PlaceOrderError,
 };
 
-use crate::AppError;
+use crate::{AppError, EventComposer};
 
 #[cfg(test)]
 mod tests;
@@ -28,11 +28,17 @@ pub struct OrderService {
     orders: Arc<dyn OrderRepository>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
+    events: EventComposer,
 }
 
 impl OrderService {
-    pub fn new(orders: Arc<dyn OrderRepository>, clock: Arc<dyn Clock>, ids: Arc<dyn IdGenerator>) -> Self {
-        Self { orders, clock, ids }
+    pub fn new(
+        orders: Arc<dyn OrderRepository>,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdGenerator>,
+        events: EventComposer,
+    ) -> Self {
+        Self { orders, clock, ids, events }
     }
 
     /// Places an order for `customer`. Stock, the discount use, prices and
@@ -70,18 +76,21 @@ impl OrderService {
             OrderRequest::Items(items) => OrderSource::Items(items),
             OrderRequest::FromCart => OrderSource::Cart,
         };
+        let now = self.clock.now();
         Ok(PlaceOrder {
             id: OrderId::from_ulid(self.ids.generate()),
             user_id: customer.user_id,
             session_generation: customer.generation,
             source,
             checkout,
-            now: self.clock.now(),
+            now,
+            event: self.events.order_draft(EventType::for_order_status(OrderStatus::Pending), now),
         })
     }
 
     /// The owner's or any for an admin; someone else's is `NotFound`.
     pub async fn get(&self, actor: &Actor, id: OrderId) -> Result<Order, AppError> {
+        actor.require(Scope::OrdersRead).or_else(|denied| actor.require(Scope::OrdersWrite).map_err(|_| denied))?;
         match self.orders.find(id).await? {
             Some(order) if actor.may_act_for(order.user_id) => Ok(order),
             _ => Err(AppError::NotFound),
@@ -97,6 +106,7 @@ impl OrderService {
         status: Option<OrderStatus>,
         page: PageRequest,
     ) -> Result<Page<Order>, AppError> {
+        actor.require(Scope::OrdersRead)?;
         let user_id = match (actor.is_admin(), user_id) {
             (true, filter) => filter,
             (false, None) => Some(actor.user_id),
@@ -115,16 +125,20 @@ impl OrderService {
         expected: Version,
         to: OrderStatus,
     ) -> Result<Order, AppError> {
+        actor.require(Scope::OrdersWrite)?;
         let current = self.get(actor, id).await?;
         Version::check(expected, current.version)?;
-        let changed = current.change_status(to, actor, self.clock.now())?;
-        self.orders.update_status(&changed, expected, Order::restocks_on(to)).await?;
+        let now = self.clock.now();
+        let changed = current.change_status(to, actor, now)?;
+        let event = self.events.order(EventType::for_order_status(to), &changed, now);
+        self.orders.update_status(&changed, expected, Order::restocks_on(to), &event).await?;
         tracing::info!(order_id = %id, from = %current.status, to = %to, by = %actor.user_id, "order status changed");
         Ok(changed)
     }
 
     /// Admins delete cancelled orders only.
     pub async fn delete(&self, actor: &Actor, id: OrderId, expected: Version) -> Result<(), AppError> {
+        actor.require(Scope::OrdersWrite)?;
         let current = self.get(actor, id).await?;
         if !actor.is_admin() {
             return Err(AppError::Forbidden("only an admin may delete orders".into()));

@@ -12,7 +12,7 @@ use crate::test_support::*;
 use crate::AppError;
 
 fn service(repo: MockOrderRepository) -> OrderService {
-    OrderService::new(Arc::new(repo), clock_at(t0()), ids_from(6))
+    OrderService::new(Arc::new(repo), clock_at(t0()), ids_from(6), events())
 }
 
 fn pricing() -> Pricing {
@@ -219,9 +219,16 @@ async fn a_customer_cancelling_their_pending_order_restocks() {
     let id = order.id;
     let mut repo = repo_with(order);
     repo.expect_update_status()
-        .withf(|o, v, restock| o.status == OrderStatus::Cancelled && *v == version(1) && *restock)
+        .withf(|o, v, restock, event| {
+            o.status == OrderStatus::Cancelled
+                && *v == version(1)
+                && *restock
+                && event.kind == zonmart_domain::EventType::OrderCancelled
+                && event.resource.version == version(2)
+                && event.resource.id == o.id.ulid()
+        })
         .times(1)
-        .returning(|_, _, _| Ok(()));
+        .returning(|_, _, _, _| Ok(()));
     let cancelled = service(repo).change_status(&customer(1), id, version(1), OrderStatus::Cancelled).await.unwrap();
     assert_eq!(cancelled.version, version(2));
     assert_eq!(cancelled.cancel_reason, Some(zonmart_domain::CancelReason::Customer));
@@ -233,9 +240,11 @@ async fn an_admin_ships_without_restocking() {
     let id = order.id;
     let mut repo = repo_with(order);
     repo.expect_update_status()
-        .withf(|o, _, restock| o.status == OrderStatus::Shipped && !restock)
+        .withf(|o, _, restock, event| {
+            o.status == OrderStatus::Shipped && !restock && event.kind == zonmart_domain::EventType::OrderShipped
+        })
         .times(1)
-        .returning(|_, _, _| Ok(()));
+        .returning(|_, _, _, _| Ok(()));
     assert!(service(repo).change_status(&admin(9), id, version(1), OrderStatus::Shipped).await.is_ok());
 }
 
@@ -282,8 +291,20 @@ async fn only_admins_delete_and_only_cancelled_orders() {
     let cancelled = order_of(1, OrderStatus::Cancelled);
     let mut repo = repo_with(cancelled);
     repo.expect_delete().with(eq(id), eq(version(1))).times(1).returning(|_, _| Ok(()));
-    assert!(super::OrderService::new(Arc::new(repo), clock_at(t0()), ids_from(6))
+    assert!(super::OrderService::new(Arc::new(repo), clock_at(t0()), ids_from(6), events())
         .delete(&admin(9), id, version(1))
         .await
         .is_ok());
+}
+
+#[tokio::test]
+async fn a_service_moves_orders_only_with_orders_write() {
+    use zonmart_domain::{Actor, Scope};
+    let reader = Actor::service(ulid::Ulid::from_parts(4, 4), [Scope::OrdersRead].into_iter().collect());
+    let order = order_of(1, OrderStatus::Paid);
+    let id = order.id;
+    let service = service(repo_with(order));
+    assert!(service.get(&reader, id).await.is_ok());
+    let refused = service.change_status(&reader, id, version(1), OrderStatus::Shipped).await;
+    assert!(matches!(refused, Err(AppError::Forbidden(_))));
 }

@@ -2,11 +2,13 @@
 
 use std::sync::Arc;
 
-use zonmart_domain::{Actor, NewProduct, Page, PageRequest, Product, ProductChanges, ProductId, SortKey, Version};
+use zonmart_domain::{
+    Actor, EventType, NewProduct, Page, PageRequest, Product, ProductChanges, ProductId, SortKey, Version,
+};
 use zonmart_ports::{Clock, IdGenerator, ProductFilter, ProductRepository, ProductSort, Relevance};
 
-use crate::access::require_admin;
-use crate::AppError;
+use crate::access::require_catalog_admin;
+use crate::{AppError, EventComposer};
 
 #[cfg(test)]
 mod tests;
@@ -16,6 +18,7 @@ pub struct ProductService {
     products: Arc<dyn ProductRepository>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
+    events: EventComposer,
 }
 
 /// Whether a cursor was handed out for this sort order.
@@ -40,14 +43,21 @@ fn sort_for(filter: &ProductFilter, asked: Option<ProductSort>) -> ProductSort {
 }
 
 impl ProductService {
-    pub fn new(products: Arc<dyn ProductRepository>, clock: Arc<dyn Clock>, ids: Arc<dyn IdGenerator>) -> Self {
-        Self { products, clock, ids }
+    pub fn new(
+        products: Arc<dyn ProductRepository>,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdGenerator>,
+        events: EventComposer,
+    ) -> Self {
+        Self { products, clock, ids, events }
     }
 
     pub async fn create(&self, actor: &Actor, new_product: NewProduct) -> Result<Product, AppError> {
-        require_admin(actor, "create products")?;
-        let product = new_product.into_product(ProductId::from_ulid(self.ids.generate()), self.clock.now());
-        self.products.insert(&product).await?;
+        require_catalog_admin(actor, "create products")?;
+        let now = self.clock.now();
+        let product = new_product.into_product(ProductId::from_ulid(self.ids.generate()), now);
+        let event = self.events.product(EventType::ProductCreated, &product, now);
+        self.products.insert(&product, &event).await?;
         tracing::info!(product_id = %product.id, by = %actor.user_id, "product created");
         Ok(product)
     }
@@ -92,24 +102,29 @@ impl ProductService {
         expected: Version,
         changes: ProductChanges,
     ) -> Result<Product, AppError> {
-        require_admin(actor, "change products")?;
+        require_catalog_admin(actor, "change products")?;
         let current = self.current(id).await?;
         Version::check(expected, current.version)?;
-        let updated = current.apply(changes, self.clock.now());
-        self.products.update(&updated, expected).await?;
+        let now = self.clock.now();
+        let updated = current.apply(changes, now);
+        let event = self.events.product(EventType::ProductUpdated, &updated, now);
+        self.products.update(&updated, expected, &event).await?;
         Ok(updated)
     }
 
     /// Archives: the product leaves listings and cannot be ordered, but stays
     /// readable. Archiving an archived product changes nothing.
     pub async fn archive(&self, actor: &Actor, id: ProductId, expected: Version) -> Result<(), AppError> {
-        require_admin(actor, "archive products")?;
+        require_catalog_admin(actor, "archive products")?;
         let current = self.current(id).await?;
         Version::check(expected, current.version)?;
         if current.archived {
             return Ok(());
         }
-        self.products.update(&current.archive(self.clock.now()), expected).await?;
+        let now = self.clock.now();
+        let archived = current.archive(now);
+        let event = self.events.product(EventType::ProductArchived, &archived, now);
+        self.products.update(&archived, expected, &event).await?;
         tracing::info!(product_id = %id, by = %actor.user_id, "product archived");
         Ok(())
     }

@@ -9,7 +9,7 @@ use crate::test_support::*;
 use crate::AppError;
 
 fn service(repo: MockProductRepository) -> ProductService {
-    ProductService::new(Arc::new(repo), clock_at(t0()), ids_from(3))
+    ProductService::new(Arc::new(repo), clock_at(t0()), ids_from(3), events())
 }
 
 fn repo_with(p: zonmart_domain::Product) -> MockProductRepository {
@@ -34,7 +34,15 @@ fn new_teapot() -> zonmart_domain::NewProduct {
 #[tokio::test]
 async fn an_admin_creates_a_live_product_at_version_one() {
     let mut repo = MockProductRepository::new();
-    repo.expect_insert().withf(|p| p.version == version(1) && !p.archived).times(1).returning(|_| Ok(()));
+    repo.expect_insert()
+        .withf(|p, event| {
+            p.version == version(1)
+                && !p.archived
+                && event.kind == zonmart_domain::EventType::ProductCreated
+                && event.data == format!(r#"{{"product":"{}"}}"#, p.id)
+        })
+        .times(1)
+        .returning(|_, _| Ok(()));
     let created = service(repo).create(&admin(1), new_teapot()).await.unwrap();
     assert_eq!(created.price.get(), 1999);
 }
@@ -49,7 +57,7 @@ async fn a_customer_cannot_create_products() {
 #[tokio::test]
 async fn a_taken_sku_is_a_duplicate() {
     let mut repo = MockProductRepository::new();
-    repo.expect_insert().returning(|_| Err(RepoError::Duplicate { field: "sku".into() }));
+    repo.expect_insert().returning(|_, _| Err(RepoError::Duplicate { field: "sku".into() }));
     let err = service(repo).create(&admin(1), new_teapot()).await.unwrap_err();
     assert_eq!(err, AppError::Duplicate { field: "sku".into() });
 }
@@ -58,9 +66,9 @@ async fn a_taken_sku_is_a_duplicate() {
 async fn an_update_at_the_current_version_writes_the_next_one() {
     let mut repo = repo_with(product(1, 1999, "USD"));
     repo.expect_update()
-        .withf(|p, v| p.version == version(2) && *v == version(1) && p.price.get() == 500)
+        .withf(|p, v, _| p.version == version(2) && *v == version(1) && p.price.get() == 500)
         .times(1)
-        .returning(|_, _| Ok(()));
+        .returning(|_, _, _| Ok(()));
     let changes = ProductChanges { price: Some(PriceCents::new(500).unwrap()), ..Default::default() };
     let updated = service(repo).update(&admin(9), product_id(1), version(1), changes).await.unwrap();
     assert_eq!(updated.version, version(2));
@@ -77,7 +85,10 @@ async fn a_stale_product_update_is_a_conflict_and_writes_nothing() {
 #[tokio::test]
 async fn archiving_writes_an_archived_product_and_is_admin_only() {
     let mut repo = repo_with(product(1, 1999, "USD"));
-    repo.expect_update().withf(|p, _| p.archived).times(1).returning(|_, _| Ok(()));
+    repo.expect_update()
+        .withf(|p, _, event| p.archived && event.kind == zonmart_domain::EventType::ProductArchived)
+        .times(1)
+        .returning(|_, _, _| Ok(()));
     let service = service(repo);
     assert!(matches!(service.archive(&customer(2), product_id(1), version(1)).await, Err(AppError::Forbidden(_))));
     assert!(service.archive(&admin(9), product_id(1), version(1)).await.is_ok());
@@ -111,7 +122,7 @@ async fn showing_a_product_uses_the_read_that_may_be_stale() {
 async fn version_checks_read_the_primary_never_the_display_copy() {
     let mut repo = repo_with(product(1, 1999, "USD"));
     repo.expect_find_for_display().times(0);
-    repo.expect_update().returning(|_, _| Ok(()));
+    repo.expect_update().returning(|_, _, _| Ok(()));
     let service = service(repo);
     service.update(&admin(9), product_id(1), version(1), ProductChanges::default()).await.unwrap();
     service.archive(&admin(9), product_id(1), version(1)).await.unwrap();
@@ -170,4 +181,16 @@ async fn a_relevance_cursor_must_name_a_tier() {
     };
     let err = service(repo).list(&searched, Some(ProductSort::Relevance), page).await.unwrap_err();
     assert!(matches!(err, AppError::Validation(e) if e.errors()[0].field == "cursor"));
+}
+
+#[tokio::test]
+async fn a_service_writes_the_catalog_only_with_catalog_write() {
+    use zonmart_domain::{Actor, Scope};
+    let reader = Actor::service(ulid::Ulid::from_parts(4, 4), [Scope::OrdersRead].into_iter().collect());
+    let refused = service(MockProductRepository::new()).create(&reader, new_teapot()).await;
+    assert!(matches!(refused, Err(AppError::Forbidden(_))));
+    let writer = Actor::service(ulid::Ulid::from_parts(4, 4), [Scope::CatalogWrite].into_iter().collect());
+    let mut repo = MockProductRepository::new();
+    repo.expect_insert().times(1).returning(|_, _| Ok(()));
+    assert!(service(repo).create(&writer, new_teapot()).await.is_ok());
 }

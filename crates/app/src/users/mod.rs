@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use zonmart_domain::{Actor, NewUser, Page, PageRequest, Role, User, UserChanges, UserId, Version};
+use zonmart_domain::{Actor, EventType, NewUser, Page, PageRequest, Role, User, UserChanges, UserId, Version};
 use zonmart_ports::{Clock, IdGenerator, PasswordHasher, UserFilter, UserRepository};
 
-use crate::AppError;
+use crate::{AppError, EventComposer};
 
 #[cfg(test)]
 mod tests;
@@ -18,6 +18,7 @@ pub struct UserService {
     hasher: Arc<dyn PasswordHasher>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
+    events: EventComposer,
 }
 
 impl UserService {
@@ -26,8 +27,9 @@ impl UserService {
         hasher: Arc<dyn PasswordHasher>,
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdGenerator>,
+        events: EventComposer,
     ) -> Self {
-        Self { users, hasher, clock, ids }
+        Self { users, hasher, clock, ids, events }
     }
 
     /// Self-registration: anyone may, and always becomes a customer.
@@ -37,6 +39,7 @@ impl UserService {
 
     /// An admin creates a user with any role (admins can create admins).
     pub async fn create(&self, actor: &Actor, new_user: NewUser, role: Role) -> Result<User, AppError> {
+        actor.require_user_account()?;
         if !actor.is_admin() {
             return Err(AppError::Forbidden("only an admin may create users".into()));
         }
@@ -46,8 +49,9 @@ impl UserService {
     async fn store_new(&self, new_user: NewUser, role: Role) -> Result<User, AppError> {
         let hash = self.hasher.hash(&new_user.password).await?;
         let id = UserId::from_ulid(self.ids.generate());
-        let user = new_user.into_user(id, role, hash, self.clock.now());
-        self.users.insert(&user).await?;
+        let now = self.clock.now();
+        let user = new_user.into_user(id, role, hash, now);
+        self.users.insert(&user, &self.events.user(EventType::UserRegistered, &user, now)).await?;
         tracing::info!(user_id = %user.id, role = %user.role, "user created");
         Ok(user)
     }
@@ -55,6 +59,7 @@ impl UserService {
     /// A user the caller may see: themselves, or anyone for an admin. Another
     /// customer's record is `NotFound`, so ids cannot be probed.
     pub async fn get(&self, actor: &Actor, id: UserId) -> Result<User, AppError> {
+        actor.require_user_account()?;
         if !actor.may_act_for(id) {
             return Err(AppError::NotFound);
         }
@@ -63,6 +68,7 @@ impl UserService {
 
     /// All users, newest first: admins only.
     pub async fn list(&self, actor: &Actor, filter: &UserFilter, page: PageRequest) -> Result<Page<User>, AppError> {
+        actor.require_user_account()?;
         if !actor.is_admin() {
             return Err(AppError::Forbidden("only an admin may list users".into()));
         }

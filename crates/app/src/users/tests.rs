@@ -9,7 +9,7 @@ use crate::test_support::*;
 use crate::AppError;
 
 fn service(users: MockUserRepository) -> UserService {
-    UserService::new(Arc::new(users), Arc::new(fake_hasher()), clock_at(t0()), ids_from(7))
+    UserService::new(Arc::new(users), Arc::new(fake_hasher()), clock_at(t0()), ids_from(7), events())
 }
 
 fn v(n: i64) -> Version {
@@ -28,7 +28,7 @@ fn repo_with(user: zonmart_domain::User) -> MockUserRepository {
 async fn register_stores_a_customer_at_version_one_with_a_hashed_password() {
     let mut repo = MockUserRepository::new();
     repo.expect_insert()
-        .withf(|u| {
+        .withf(|u, _| {
             u.id == user_id(7)
                 && u.role == Role::Customer
                 && u.version == Version::INITIAL
@@ -36,7 +36,7 @@ async fn register_stores_a_customer_at_version_one_with_a_hashed_password() {
                 && u.created_at == t0()
         })
         .times(1)
-        .returning(|_| Ok(()));
+        .returning(|_, _| Ok(()));
 
     let user = service(repo).register(new_user("alice")).await.unwrap();
 
@@ -47,7 +47,7 @@ async fn register_stores_a_customer_at_version_one_with_a_hashed_password() {
 #[tokio::test]
 async fn register_reports_a_taken_username_as_duplicate() {
     let mut repo = MockUserRepository::new();
-    repo.expect_insert().returning(|_| Err(RepoError::Duplicate { field: "username".into() }));
+    repo.expect_insert().returning(|_, _| Err(RepoError::Duplicate { field: "username".into() }));
 
     let err = service(repo).register(new_user("alice")).await.unwrap_err();
 
@@ -57,7 +57,7 @@ async fn register_reports_a_taken_username_as_duplicate() {
 #[tokio::test]
 async fn register_reports_an_unreachable_store_as_unavailable() {
     let mut repo = MockUserRepository::new();
-    repo.expect_insert().returning(|_| Err(RepoError::Unavailable("connection refused".into())));
+    repo.expect_insert().returning(|_, _| Err(RepoError::Unavailable("connection refused".into())));
 
     let err = service(repo).register(new_user("alice")).await.unwrap_err();
 
@@ -67,7 +67,7 @@ async fn register_reports_an_unreachable_store_as_unavailable() {
 #[tokio::test]
 async fn an_admin_creates_users_of_any_role() {
     let mut repo = MockUserRepository::new();
-    repo.expect_insert().withf(|u| u.role == Role::Admin).times(1).returning(|_| Ok(()));
+    repo.expect_insert().withf(|u, _| u.role == Role::Admin).times(1).returning(|_, _| Ok(()));
 
     let user = service(repo).create(&admin(1), new_user("boss"), Role::Admin).await.unwrap();
 
@@ -306,4 +306,14 @@ async fn an_admin_cannot_disable_or_demote_themselves() {
     let demote = UserChanges { role: Some(Role::Customer), ..Default::default() };
     assert!(matches!(service.update(&admin(1), me.id, v(1), disable).await, Err(AppError::Forbidden(_))));
     assert!(matches!(service.update(&admin(1), me.id, v(1), demote).await, Err(AppError::Forbidden(_))));
+}
+
+#[tokio::test]
+async fn a_service_key_never_reaches_user_accounts() {
+    use zonmart_domain::{Actor, Scope};
+    let service_actor = Actor::service(ulid::Ulid::from_parts(4, 4), Scope::ALL.into_iter().collect());
+    let users = service(MockUserRepository::new());
+    assert!(matches!(users.get(&service_actor, user_id(1)).await, Err(AppError::Forbidden(_))));
+    let listed = users.list(&service_actor, &Default::default(), Default::default()).await;
+    assert!(matches!(listed, Err(AppError::Forbidden(_))));
 }
