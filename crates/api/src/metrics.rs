@@ -1,8 +1,10 @@
 //! `GET /metrics`: Prometheus text. Requests are counted by method, route
 //! pattern (never the raw path, so ids cannot explode the label space) and
 //! status, with a latency histogram; the pool's size, idle and waiting
-//! connections, and each read replica's usability and lag, are read at each
-//! scrape.
+//! connections, each read replica's usability and lag, the outbox's backlog
+//! (events not yet fanned out to webhooks) and the webhook deliveries by
+//! status are read at each scrape; dispatch rounds record deliveries sent
+//! and accepted and the latency from an event's commit to its receiver.
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -64,6 +66,18 @@ pub fn record_request(method: &str, route: &str, status: u16, latency: Duration)
     metrics::histogram!(LATENCY, &labels[..2]).record(latency.as_secs_f64());
 }
 
+/// One dispatch round that sent something: deliveries by outcome, the
+/// round's duration, and for each accepted delivery how long after its
+/// event's commit the receiver had it.
+pub fn record_dispatch_round(round: &zonmart_app::webhooks::Round, took: Duration) {
+    metrics::counter!("zonmart_webhook_deliveries_sent_total").increment(round.sent as u64);
+    metrics::counter!("zonmart_webhook_deliveries_accepted_total").increment(round.succeeded as u64);
+    metrics::histogram!("zonmart_webhook_round_seconds").record(took.as_secs_f64());
+    for ms in &round.accepted_after_ms {
+        metrics::histogram!("zonmart_webhook_delivery_latency_seconds").record(*ms as f64 / 1000.0);
+    }
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/metrics").route(web::get().to(scrape)).default_service(method_not_allowed("GET")));
 }
@@ -85,6 +99,18 @@ pub async fn scrape(state: web::Data<AppState>) -> HttpResponse {
         if let Some(lag) = replica.lag {
             metrics::gauge!("zonmart_db_replica_lag_seconds", &labels).set(lag.as_secs_f64());
         }
+    }
+    match state.webhooks.counts().await {
+        Ok(counts) => {
+            metrics::gauge!("zonmart_outbox_backlog_events").set(counts.backlog as f64);
+            for (status, n) in [("pending", counts.pending), ("succeeded", counts.succeeded), ("failed", counts.failed)]
+            {
+                metrics::gauge!("zonmart_webhook_deliveries", "status" => status).set(n as f64);
+            }
+        }
+        // The rest of the page is still worth having; the gauges keep their
+        // last value and the log says why.
+        Err(e) => tracing::warn!(error = %e, "reading the webhook queue for /metrics failed"),
     }
     let body = recorder().map(PrometheusHandle::render).unwrap_or_default();
     HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(body)

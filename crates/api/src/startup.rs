@@ -189,8 +189,7 @@ fn spawn_dispatcher(state: web::Data<AppState>) {
             let started = std::time::Instant::now();
             match state.dispatcher.round().await {
                 Ok(round) if round.sent > 0 => {
-                    ::metrics::counter!("zonmart_webhook_deliveries_sent_total").increment(round.sent as u64);
-                    ::metrics::histogram!("zonmart_webhook_round_seconds").record(started.elapsed().as_secs_f64());
+                    crate::metrics::record_dispatch_round(&round, started.elapsed());
                     continue;
                 }
                 Ok(_) => {}

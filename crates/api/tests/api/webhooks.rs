@@ -121,6 +121,20 @@ async fn a_delivery_is_signed_and_retried_until_accepted() {
         .await;
     assert_eq!(retried.status, StatusCode::ACCEPTED, "{}", retried.text);
     wait_for(&got, 4).await;
+
+    // The queue is visible: deliveries by status, the outbox's backlog, and
+    // how long after its event a delivery arrived.
+    let metrics = app.get("/metrics", None).await.text;
+    let gauge = |name: &str| {
+        metrics
+            .lines()
+            .find_map(|line| line.strip_prefix(name).and_then(|v| v.trim().parse::<f64>().ok()))
+            .unwrap_or_else(|| panic!("{name} missing from /metrics:\n{metrics}"))
+    };
+    assert!(gauge("zonmart_webhook_deliveries{status=\"succeeded\"}") >= 1.0);
+    assert_eq!(gauge("zonmart_webhook_deliveries{status=\"failed\"}"), 0.0);
+    assert_eq!(gauge("zonmart_outbox_backlog_events"), 0.0, "every event was fanned out");
+    assert!(gauge("zonmart_webhook_delivery_latency_seconds_count") >= 1.0);
 }
 
 #[actix_web::test]

@@ -10,7 +10,7 @@ use zonmart_domain::{
     WebhookChanges, WebhookId, WebhookUrl,
 };
 use zonmart_ports::{
-    Clock, DeliveryStore, IdGenerator, SecretGenerator, TargetGuard, WebhookRepository, WebhookSender,
+    Clock, DeliveryCounts, DeliveryStore, IdGenerator, SecretGenerator, TargetGuard, WebhookRepository, WebhookSender,
 };
 
 use crate::AppError;
@@ -129,6 +129,12 @@ impl WebhookService {
         Ok(self.deliveries.retry(id, delivery_id, self.clock.now()).await?)
     }
 
+    /// Deliveries by status and the events not fanned out yet (for metrics;
+    /// no actor: the HTTP layer shows them only on `/metrics`).
+    pub async fn counts(&self) -> Result<DeliveryCounts, AppError> {
+        Ok(self.deliveries.counts().await?)
+    }
+
     /// Deletes finished deliveries older than [`DELIVERY_RETENTION`].
     pub async fn purge_finished(&self) -> Result<u64, AppError> {
         Ok(self.deliveries.purge_finished(self.clock.now() - DELIVERY_RETENTION).await?)
@@ -159,11 +165,14 @@ pub struct WebhookDispatcher {
 }
 
 /// What one round did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Round {
     pub fanned_out: u64,
     pub sent: usize,
     pub succeeded: usize,
+    /// For each delivery accepted this round: from its event's commit to
+    /// the receiver's 2xx (what a subscriber waits), in milliseconds.
+    pub accepted_after_ms: Vec<i64>,
 }
 
 impl WebhookDispatcher {
@@ -188,7 +197,8 @@ impl WebhookDispatcher {
                 Ok(()) => self.sender.send(&due.url, &due.secret, &due.event, self.clock.now()).await,
                 Err(reason) => zonmart_domain::TryOutcome::NoAnswer { error: reason },
             };
-            let succeeded = matches!(outcome, zonmart_domain::TryOutcome::Accepted { .. });
+            let succeeded = matches!(outcome, zonmart_domain::TryOutcome::Accepted { .. })
+                .then(|| (self.clock.now() - due.event.created_at).num_milliseconds());
             let after = due.delivery.after_try(outcome, self.clock.now(), self.settings.policy);
             if let Err(e) = self.deliveries.record(&after).await {
                 tracing::warn!(delivery_id = %after.id, error = %e, "recording a delivery failed");
@@ -196,7 +206,8 @@ impl WebhookDispatcher {
             succeeded
         });
         let results = futures_join_all(sends).await;
-        Ok(Round { fanned_out, sent: results.len(), succeeded: results.into_iter().filter(|s| *s).count() })
+        let accepted_after_ms: Vec<i64> = results.iter().flatten().copied().collect();
+        Ok(Round { fanned_out, sent: results.len(), succeeded: accepted_after_ms.len(), accepted_after_ms })
     }
 }
 

@@ -120,7 +120,21 @@ async fn a_refused_delivery_is_recorded_for_a_retry_after_the_backoff() {
     let mut sender = MockWebhookSender::new();
     sender.expect_send().returning(|_, _, _, _| TryOutcome::Refused { status_code: 503 });
     let round = dispatcher(store, sender, open_guard()).round().await.unwrap();
-    assert_eq!(round, Round { fanned_out: 1, sent: 1, succeeded: 0 });
+    assert_eq!(round, Round { fanned_out: 1, sent: 1, succeeded: 0, accepted_after_ms: vec![] });
+}
+
+#[tokio::test]
+async fn an_accepted_delivery_reports_how_long_after_its_event_it_arrived() {
+    let mut store = MockDeliveryStore::new();
+    store.expect_fan_out().returning(|_, _| Ok(0));
+    let mut late = due();
+    late.event.created_at = t0() - Duration::milliseconds(1500);
+    store.expect_claim_due().returning(move |_, _, _| Ok(vec![late.clone()]));
+    store.expect_record().withf(|d| d.status == DeliveryStatus::Succeeded).times(1).returning(|_| Ok(()));
+    let mut sender = MockWebhookSender::new();
+    sender.expect_send().returning(|_, _, _, _| TryOutcome::Accepted { status_code: 204 });
+    let round = dispatcher(store, sender, open_guard()).round().await.unwrap();
+    assert_eq!(round, Round { fanned_out: 0, sent: 1, succeeded: 1, accepted_after_ms: vec![1500] });
 }
 
 #[tokio::test]
