@@ -94,6 +94,21 @@ impl TestDatabase {
         Some(test_database)
     }
 
+    /// A URL another process (the `zonmart` binary) can open this test's
+    /// store with: the SQLite file, or the PostgreSQL database with the
+    /// test's schema as its search path. `None` for an in-memory store.
+    pub fn url(&self) -> Option<String> {
+        match &self.cleanup {
+            Cleanup::Nothing => None,
+            Cleanup::Directory(dir) => Some(format!("sqlite://{}", dir.join("zonmart.db").display())),
+            Cleanup::Schema { schema, .. } => {
+                let base = std::env::var(TEST_DATABASE_URL_VAR).ok()?;
+                let separator = if base.contains('?') { '&' } else { '?' };
+                Some(format!("{base}{separator}options=-csearch_path%3D{schema}"))
+            }
+        }
+    }
+
     /// A handle to this test's store.
     pub fn database(&self) -> Database {
         self.database.clone()

@@ -8,6 +8,7 @@ mod cart;
 mod checkout;
 mod compat;
 mod contract;
+mod crash;
 mod integration;
 mod orders;
 mod outage;
