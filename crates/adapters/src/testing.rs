@@ -15,6 +15,21 @@ use crate::db::{postgres, Database, PoolOptions, ReplicaOptions};
 /// The variable naming the PostgreSQL database tests may use.
 pub const TEST_DATABASE_URL_VAR: &str = "ZONMART_TEST_DATABASE_URL";
 
+/// One column as the database describes it ([`TestDatabase::columns`]).
+#[derive(Debug, Clone, PartialEq, Eq, diesel::QueryableByName)]
+pub struct StoredColumn {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub table_name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub column_name: String,
+    /// Lower-case, as the backend names it (`bigint`, `text`, `timestamp
+    /// without time zone`; SQLite: the declared type).
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub data_type: String,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub not_null: bool,
+}
+
 /// A database that exists for one test and is removed when dropped.
 pub struct TestDatabase {
     database: Database,
@@ -122,6 +137,29 @@ impl TestDatabase {
             diesel_async::SimpleAsyncConnection::batch_execute(conn, &sql).await
         });
         done.unwrap_or_else(|e| panic!("test fixture SQL failed: {e}"));
+    }
+
+    /// Every column of every table of this test's store, as the database
+    /// itself describes it (`information_schema` on PostgreSQL,
+    /// `pragma_table_info` on SQLite), sorted by table and column.
+    pub async fn columns(&self) -> Vec<StoredColumn> {
+        let sql = match self.database.backend_name() {
+            "postgres" => {
+                "SELECT table_name::text AS table_name, column_name::text AS column_name, \
+                        data_type::text AS data_type, is_nullable = 'NO' AS not_null \
+                 FROM information_schema.columns WHERE table_schema = current_schema() \
+                 ORDER BY table_name, column_name"
+            }
+            _ => {
+                "SELECT m.name AS table_name, p.name AS column_name, lower(p.type) AS data_type, \
+                        (p.\"notnull\" = 1) AS not_null \
+                 FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+                 WHERE m.type = 'table' ORDER BY m.name, p.name"
+            }
+        };
+        let found: Result<Vec<StoredColumn>, zonmart_ports::RepoError> =
+            crate::db::with_conn!(self.database, |conn| { diesel::sql_query(sql).load::<StoredColumn>(conn).await });
+        found.unwrap_or_else(|e| panic!("reading the stored schema failed: {e}"))
     }
 
     /// Where this test's PostgreSQL server listens (TCP host and port).
