@@ -13,11 +13,9 @@ use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use serde_json::{json, Value};
 use zonmart_adapters::testing::TestDatabase;
 
-const JWT_SECRET: &str = "crash-test-secret-crash-test-secret-crash";
+use crate::support::{free_port, wait_until_ok};
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
-}
+const JWT_SECRET: &str = "crash-test-secret-crash-test-secret-crash";
 
 /// A `zonmart` process, SIGKILLed when dropped.
 struct Server {
@@ -46,17 +44,8 @@ impl Server {
             .spawn()
             .expect("the zonmart binary starts");
         let server = Server { child, base: format!("http://127.0.0.1:{port}") };
-        let client = client();
-        let started = Instant::now();
-        loop {
-            if let Ok(res) = client.get(format!("{}/ready", server.base)).send().await {
-                if res.status() == StatusCode::OK {
-                    return server;
-                }
-            }
-            assert!(started.elapsed() < Duration::from_secs(30), "the server did not become ready");
-            actix_web::rt::time::sleep(Duration::from_millis(50)).await;
-        }
+        wait_until_ok(&client(), &format!("{}/ready", server.base)).await;
+        server
     }
 
     /// `kill -9`: no shutdown of any kind runs.

@@ -7,9 +7,7 @@ use std::time::{Duration, Instant};
 use actix_web::http::StatusCode;
 use serde_json::json;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
-}
+use crate::support::{free_port, wait_until_ok};
 
 struct Server(Child);
 
@@ -17,19 +15,6 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.0.kill();
     }
-}
-
-async fn wait_until_healthy(client: &awc::Client, base: &str) {
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(30) {
-        if let Ok(res) = client.get(format!("{base}/health")).send().await {
-            if res.status() == StatusCode::OK {
-                return;
-            }
-        }
-        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the server did not come up");
 }
 
 #[actix_web::test]
@@ -52,7 +37,7 @@ async fn sigterm_lets_the_request_in_flight_finish_and_exits_zero() {
         .expect("the zonmart binary starts");
     let mut server = Server(child);
     let client = awc::Client::builder().timeout(Duration::from_secs(60)).finish();
-    wait_until_healthy(&client, &base).await;
+    wait_until_ok(&client, &format!("{base}/health")).await;
 
     let login = client
         .post(format!("{base}/api/v1/auth/login"))

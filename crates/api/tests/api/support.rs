@@ -193,3 +193,24 @@ impl TestApp {
         self.post("/api/v1/orders", Some(token), json!({ "items": items })).await
     }
 }
+
+/// A loopback port nothing listens on now, for a `zonmart` process a test
+/// starts itself.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+/// Waits (at most 30 s) until `url` answers 200: a `zonmart` process a test
+/// started is up (`/health`) or ready (`/ready`).
+pub async fn wait_until_ok(client: &awc::Client, url: &str) {
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_secs(30) {
+        if let Ok(res) = client.get(url).send().await {
+            if res.status() == StatusCode::OK {
+                return;
+            }
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{url} did not answer 200 within 30 s");
+}
