@@ -313,6 +313,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Payment provider events handled, by the provider's event id.
+    payment_events (id) {
+        /// The provider's event id (`evt_…`).
+        id -> Text,
+        order_id -> Text,
+        /// `paid`, an attention reason, or `already_applied`.
+        outcome -> Text,
+        received_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(addresses -> users (user_id));
@@ -340,6 +352,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     discount_customer_uses,
     api_keys,
     events,
+    payment_events,
     webhooks,
     webhook_deliveries,
     webhook_fanout

@@ -289,7 +289,7 @@ pub mod events {
 
     use chrono::{SubsecRound, Utc};
     use ulid::Ulid;
-    use zonmart_domain::{Event, EventId, EventType, Order, Product, User, Version};
+    use zonmart_domain::{AttentionReason, Event, EventId, EventType, Order, Product, User, Version};
     use zonmart_ports::{OrderEventDraft, ResourceJson};
 
     /// `{"id": "<the resource's id>"}`.
@@ -299,6 +299,9 @@ pub mod events {
     impl ResourceJson for IdOnly {
         fn order(&self, order: &Order) -> String {
             format!(r#"{{"id":"{}"}}"#, order.id)
+        }
+        fn order_needing_attention(&self, order: &Order, reason: AttentionReason) -> String {
+            format!(r#"{{"id":"{}","reason":"{reason}"}}"#, order.id)
         }
         fn product(&self, product: &Product) -> String {
             format!(r#"{{"id":"{}"}}"#, product.id)

@@ -85,6 +85,14 @@ pub struct Settings {
     #[arg(long, env = "ZONMART_WEBHOOK_ALLOW_PRIVATE_TARGETS", default_value_t = false, action = clap::ArgAction::Set)]
     pub webhook_allow_private_targets: bool,
 
+    /// Secret of the payment provider's webhook signatures (Stripe's `whsec_…`). Unset: the payments webhook answers 503.
+    #[arg(long, env = "ZONMART_PAYMENT_WEBHOOK_SECRET", hide_env_values = true)]
+    pub payment_webhook_secret: Option<String>,
+
+    /// Seconds a `pending` order may stay unpaid before the server cancels it (0 = never).
+    #[arg(long, env = "ZONMART_ORDER_PAYMENT_TIMEOUT_S", default_value_t = 0)]
+    pub order_payment_timeout_s: u64,
+
     /// How long a receiver has to answer, in ms (API.md: 10 s; tests shorten it).
     #[arg(skip = 10_000_u64)]
     pub webhook_timeout_ms: u64,
@@ -106,7 +114,9 @@ impl Settings {
     /// The settings with empty values read as unset (an orchestrator passes
     /// `ZONMART_ADMIN_USERNAME=` for a variable nobody set), checked.
     pub fn validated(mut self) -> Result<Settings, ConfigError> {
-        for value in [&mut self.jwt_secret, &mut self.admin_username, &mut self.admin_password] {
+        for value in
+            [&mut self.jwt_secret, &mut self.admin_username, &mut self.admin_password, &mut self.payment_webhook_secret]
+        {
             if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
                 *value = None;
             }
@@ -161,6 +171,9 @@ impl Settings {
                 ));
             }
         }
+        if self.order_payment_timeout_s > 10 * 365 * 24 * 3600 {
+            return Err(config_error("ZONMART_ORDER_PAYMENT_TIMEOUT_S", "must be at most ten years, in seconds"));
+        }
         Ok(())
     }
 
@@ -186,6 +199,8 @@ impl Settings {
             webhook_backoff_ms: 1000,
             webhook_allow_private_targets: false,
             webhook_timeout_ms: 10_000,
+            payment_webhook_secret: None,
+            order_payment_timeout_s: 0,
         }
     }
 }

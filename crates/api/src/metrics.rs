@@ -78,6 +78,16 @@ pub fn record_dispatch_round(round: &zonmart_app::webhooks::Round, took: Duratio
     }
 }
 
+/// Orders the expiry cancelled for want of payment.
+pub fn record_expired_orders(expired: usize) {
+    metrics::counter!("zonmart_orders_expired_total").increment(expired as u64);
+}
+
+/// One payment webhook event, by what it did (`paid`, `needs_attention`, ...).
+pub fn record_payment_event(result: &'static str) {
+    metrics::counter!("zonmart_payment_events_total", "result" => result).increment(1);
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/metrics").route(web::get().to(scrape)).default_service(method_not_allowed("GET")));
 }

@@ -110,6 +110,9 @@ impl ApiError {
                 AppError::Unauthorized => (S::UNAUTHORIZED, "unauthorized", "Unauthorized"),
                 AppError::Forbidden(_) => (S::FORBIDDEN, "forbidden", "Forbidden"),
                 AppError::Unavailable => (S::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable"),
+                AppError::InvalidSignature => (S::BAD_REQUEST, "invalid_signature", "Invalid signature"),
+                AppError::PaymentsDisabled => (S::SERVICE_UNAVAILABLE, "unavailable", "Payments not configured"),
+                AppError::Busy => (S::SERVICE_UNAVAILABLE, "unavailable", "Busy"),
                 AppError::Internal(_) => (S::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
             },
             ApiError::PreconditionFailed { .. } => (S::PRECONDITION_FAILED, "version_conflict", "Version conflict"),
@@ -232,7 +235,7 @@ impl ResponseError for ApiError {
             ApiError::RateLimited { retry_after } => {
                 response.insert_header((header::RETRY_AFTER, retry_after.max(&1).to_string()));
             }
-            ApiError::App(AppError::Unavailable) => {
+            ApiError::App(AppError::Unavailable | AppError::Busy) => {
                 response.insert_header((header::RETRY_AFTER, "1"));
             }
             _ => {}

@@ -116,6 +116,12 @@ impl Application {
         let rate_limits = RateLimits::new(settings.rate_limit_auth_per_minute, settings.rate_limit_per_minute);
         spawn_housekeeping(state.clone(), rate_limits.clone());
         spawn_dispatcher(state.clone());
+        if settings.order_payment_timeout_s > 0 {
+            spawn_payment_expiry(state.clone(), settings.order_payment_timeout_s);
+        }
+        if settings.payment_webhook_secret.is_none() {
+            tracing::info!("payments webhook off: set ZONMART_PAYMENT_WEBHOOK_SECRET to accept payment confirmations");
+        }
         let http = HttpSettings { cors_origins: settings.cors_origins.clone(), rate_limits };
         let openapi = ApiDoc::openapi();
         let mut server = HttpServer::new(move || {
@@ -200,6 +206,32 @@ fn spawn_dispatcher(state: web::Data<AppState>) {
     });
 }
 
+/// How often unpaid orders are looked for: an order is cancelled within
+/// this long after its timeout (API.md promises 5 s).
+const EXPIRY_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Runs for the life of the process: cancels orders left `pending` longer
+/// than `timeout_s` (every server may run it; each order is expired once).
+fn spawn_payment_expiry(state: web::Data<AppState>, timeout_s: u64) {
+    let timeout = chrono::Duration::seconds(i64::try_from(timeout_s).unwrap_or(i64::MAX / 1000));
+    tracing::info!(timeout_s, "unpaid orders are cancelled after ZONMART_ORDER_PAYMENT_TIMEOUT_S");
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(EXPIRY_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match state.payments.expire_unpaid(timeout).await {
+                Ok(0) => {}
+                Ok(expired) => {
+                    crate::metrics::record_expired_orders(expired);
+                    tracing::info!(expired, "unpaid orders cancelled (payment_timeout)");
+                }
+                Err(e) => tracing::warn!(error = %e, "expiring unpaid orders failed"),
+            }
+        }
+    });
+}
+
 async fn bootstrap_admin(state: &AppState, settings: &Settings) -> Result<(), StartupError> {
     let (Some(name), Some(password)) = (&settings.admin_username, &settings.admin_password) else {
         return Ok(());
@@ -238,6 +270,7 @@ pub fn app(
         .configure(routes::products::configure)
         .configure(routes::cart::configure)
         .configure(routes::orders::configure)
+        .configure(routes::payments::configure)
         .configure(routes::addresses::configure)
         .configure(routes::shipping_methods::configure)
         .configure(routes::tax_rates::configure)

@@ -4,20 +4,21 @@
 use std::sync::Arc;
 
 use zonmart_adapters::{
-    BcryptHasher, Database, HttpWebhookSender, JwtIssuer, RandomSecrets, ResolvingTargetGuard, SenderOptions,
-    SqlAddressRepository, SqlApiKeyRepository, SqlCartRepository, SqlDeliveryStore, SqlDiscountRepository,
-    SqlEventStore, SqlIdempotencyStore, SqlOrderRepository, SqlProductRepository, SqlRefreshTokenStore,
-    SqlShippingMethodRepository, SqlTaxRateRepository, SqlUserRepository, SqlWebhookRepository, SystemClock,
-    UlidGenerator,
+    BcryptHasher, Database, HmacSha256Verifier, HttpWebhookSender, JwtIssuer, RandomSecrets, ResolvingTargetGuard,
+    SenderOptions, SqlAddressRepository, SqlApiKeyRepository, SqlCartRepository, SqlDeliveryStore,
+    SqlDiscountRepository, SqlEventStore, SqlIdempotencyStore, SqlOrderRepository, SqlProductRepository,
+    SqlRefreshTokenStore, SqlShippingMethodRepository, SqlTaxRateRepository, SqlUserRepository, SqlWebhookRepository,
+    SystemClock, UlidGenerator,
 };
 use zonmart_app::{
     AddressService, ApiKeyService, AuthPorts, AuthService, CartService, DiscountService, DispatchSettings,
-    EventComposer, EventService, IdempotencyService, OrderService, ProductService, ShippingMethodService,
-    TaxRateService, UserService, WebhookDispatcher, WebhookPorts, WebhookService,
+    EventComposer, EventService, IdempotencyService, OrderService, PaymentService, ProductService,
+    ShippingMethodService, TaxRateService, UserService, WebhookDispatcher, WebhookPorts, WebhookService,
 };
 use zonmart_domain::RetryPolicy;
 use zonmart_ports::{
-    Clock, HashError, IdGenerator, PasswordHasher, ProductRepository, StoreHealth, TokenIssuer, UserRepository,
+    Clock, HashError, IdGenerator, OrderRepository, PasswordHasher, ProductRepository, SignatureVerifier, StoreHealth,
+    TokenIssuer, UserRepository,
 };
 
 use crate::dto::resource_json::ApiResourceJson;
@@ -30,6 +31,7 @@ pub struct AppState {
     pub products: ProductService,
     pub cart: CartService,
     pub orders: OrderService,
+    pub payments: PaymentService,
     pub addresses: AddressService,
     pub shipping_methods: ShippingMethodService,
     pub tax_rates: TaxRateService,
@@ -65,6 +67,11 @@ impl AppState {
         });
         let products: Arc<dyn ProductRepository> = Arc::new(SqlProductRepository::new(db.clone()));
         let events = EventComposer::new(ids.clone(), Arc::new(ApiResourceJson));
+        let orders: Arc<dyn OrderRepository> = Arc::new(SqlOrderRepository::new(db.clone()));
+        let verifier = settings
+            .payment_webhook_secret
+            .as_deref()
+            .map(|secret| Arc::new(HmacSha256Verifier::new(secret)) as Arc<dyn SignatureVerifier>);
         let timeout = std::time::Duration::from_millis(settings.webhook_timeout_ms);
         let allow_private = settings.webhook_allow_private_targets;
         let guard = Arc::new(ResolvingTargetGuard { allow_private });
@@ -80,12 +87,8 @@ impl AppState {
             users: UserService::new(users.clone(), hasher.clone(), clock.clone(), ids.clone(), events.clone()),
             products: ProductService::new(products.clone(), clock.clone(), ids.clone(), events.clone()),
             cart: CartService::new(Arc::new(SqlCartRepository::new(db.clone())), products, clock.clone(), ids.clone()),
-            orders: OrderService::new(
-                Arc::new(SqlOrderRepository::new(db.clone())),
-                clock.clone(),
-                ids.clone(),
-                events.clone(),
-            ),
+            orders: OrderService::new(orders.clone(), clock.clone(), ids.clone(), events.clone()),
+            payments: PaymentService::new(orders, clock.clone(), events.clone(), verifier),
             api_keys: ApiKeyService::new(
                 Arc::new(SqlApiKeyRepository::new(db.clone())),
                 Arc::new(RandomSecrets),

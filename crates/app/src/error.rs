@@ -44,6 +44,15 @@ pub enum AppError {
     Forbidden(String),
     #[error("the store is unavailable")]
     Unavailable,
+    /// A payment webhook whose `Stripe-Signature` is missing, wrong or stale.
+    #[error("the Stripe-Signature header is missing, does not match the body, or is more than 300 s old")]
+    InvalidSignature,
+    /// No payment webhook secret is configured.
+    #[error("payments are not configured: ZONMART_PAYMENT_WEBHOOK_SECRET is unset")]
+    PaymentsDisabled,
+    /// The resource kept changing under the request; retrying later will do.
+    #[error("the order kept changing while this was decided; retry shortly")]
+    Busy,
     /// A bug or broken invariant: logged in full, shown to nobody.
     #[error("internal error: {0}")]
     Internal(String),

@@ -7,6 +7,7 @@
 //! - [`ProductService`]: the catalog (public reads, admin writes, archiving).
 //! - [`CartService`]: the caller's cart.
 //! - [`OrderService`]: placing and quoting orders without overselling, the status machine.
+//! - [`PaymentService`]: a provider's signed payment webhook, once per event; unpaid orders expiring.
 //! - [`checkout`]: [`AddressService`], [`ShippingMethodService`],
 //!   [`TaxRateService`], [`DiscountService`].
 //! - [`ApiKeyService`]: service API keys, and the actor behind one.
@@ -24,6 +25,7 @@ pub mod error;
 pub mod events;
 pub mod idempotency;
 pub mod orders;
+pub mod payments;
 pub mod products;
 pub mod users;
 pub mod webhooks;
@@ -39,6 +41,7 @@ pub use error::AppError;
 pub use events::{EventComposer, EventService, FeedLimit};
 pub use idempotency::{Begin, IdempotencyService};
 pub use orders::{OrderRequest, OrderService};
+pub use payments::{PaymentNotice, PaymentResult, PaymentService, VerifiedBody};
 pub use products::ProductService;
 pub use users::UserService;
 pub use webhooks::{CreatedWebhook, DispatchSettings, Round, WebhookDispatcher, WebhookPorts, WebhookService};

@@ -98,6 +98,8 @@ pub fn version(n: i64) -> zonmart_domain::Version {
 pub fn events() -> EventComposer {
     let mut json = MockResourceJson::new();
     json.expect_order().returning(|o| format!(r#"{{"order":"{}"}}"#, o.id));
+    json.expect_order_needing_attention()
+        .returning(|o, reason| format!(r#"{{"order":"{}","reason":"{reason}"}}"#, o.id));
     json.expect_product().returning(|p| format!(r#"{{"product":"{}"}}"#, p.id));
     json.expect_user().returning(|u| format!(r#"{{"user":"{}"}}"#, u.id));
     EventComposer::new(ids_from(77), Arc::new(json))

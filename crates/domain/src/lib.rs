@@ -17,6 +17,7 @@ pub mod ids;
 pub mod money;
 pub mod order;
 pub mod page;
+pub mod payment;
 pub mod pricing;
 pub mod product;
 pub mod shipping;
@@ -48,6 +49,7 @@ pub use order::{
     OrderStatus, StatusChangeError,
 };
 pub use page::{Cursor, Limit, Page, PageRequest, SortKey};
+pub use payment::{AttentionReason, PaymentEffect, PaymentEventId, PaymentSucceeded, SignatureHeader};
 pub use pricing::{
     price, DiscountChoice, LineStock, Pricing, PricingInput, PricingRefusal, ProductTerms, ShippingChoice,
 };

@@ -253,7 +253,9 @@ impl Order {
             (OrderStatus::Cancelled, false) => Some(CancelReason::Customer),
             _ => self.cancel_reason,
         };
-        Ok(Order { status: to, cancel_reason, version: self.version.next(), updated_at: now, ..self.clone() })
+        // Marked paid by hand: paid now, with no provider's reference.
+        let paid_at = if to == OrderStatus::Paid { Some(now) } else { self.paid_at };
+        Ok(Order { status: to, cancel_reason, paid_at, version: self.version.next(), updated_at: now, ..self.clone() })
     }
 
     /// Whether moving to `to` gives back what placing took: the ordered units
@@ -335,7 +337,7 @@ mod tests {
         let by_admin = order(Paid).change_status(Cancelled, &actor(Role::Admin), t0()).unwrap();
         assert_eq!(by_admin.cancel_reason, Some(CancelReason::Admin));
         let paid = order(Pending).change_status(Paid, &actor(Role::Admin), t0()).unwrap();
-        assert_eq!(paid.cancel_reason, None);
+        assert_eq!((paid.cancel_reason, paid.paid_at), (None, Some(t0())));
     }
 
     #[test]

@@ -6,7 +6,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use zonmart_domain::{Event, EventFilter, EventId, EventType, FeedPosition, Order, Product, Timestamp, User};
+use zonmart_domain::{
+    AttentionReason, Event, EventFilter, EventId, EventType, FeedPosition, Order, Product, Timestamp, User,
+};
 
 use crate::RepoError;
 
@@ -15,6 +17,8 @@ use crate::RepoError;
 #[cfg_attr(feature = "mock", mockall::automock)]
 pub trait ResourceJson: Send + Sync {
     fn order(&self, order: &Order) -> String;
+    /// The order's JSON plus `"reason"`: the data of `order.payment_needs_attention`.
+    fn order_needing_attention(&self, order: &Order, reason: AttentionReason) -> String;
     fn product(&self, product: &Product) -> String;
     fn user(&self, user: &User) -> String;
 }

@@ -13,6 +13,7 @@ pub mod idempotency_store;
 pub mod ids;
 pub mod order_repository;
 pub mod password;
+pub mod payments;
 pub mod product_repository;
 pub mod refresh_tokens;
 pub mod repo_error;
@@ -30,6 +31,7 @@ pub use idempotency_store::{Claim, IdempotencyStore, StoredResponse};
 pub use ids::IdGenerator;
 pub use order_repository::{Checkout, OrderFilter, OrderRepository, OrderSource, PlaceOrder, PlaceOrderError, ShipTo};
 pub use password::{HashError, PasswordHasher};
+pub use payments::{PaymentRecord, PaymentWrite, Recorded, SignatureVerifier};
 pub use product_repository::{ProductFilter, ProductRepository, ProductSort, Relevance};
 pub use refresh_tokens::{Consumed, RefreshToken, RefreshTokenStore, SecretGenerator};
 pub use repo_error::RepoError;
@@ -51,6 +53,7 @@ pub use {
     ids::MockIdGenerator,
     order_repository::MockOrderRepository,
     password::MockPasswordHasher,
+    payments::MockSignatureVerifier,
     product_repository::MockProductRepository,
     refresh_tokens::{MockRefreshTokenStore, MockSecretGenerator},
     token::MockTokenIssuer,

@@ -7,7 +7,7 @@ use zonmart_domain::{
     PricingRefusal, ShippingMethodId, Timestamp, UserId, Version,
 };
 
-use crate::{OrderEventDraft, RepoError};
+use crate::{OrderEventDraft, PaymentRecord, Recorded, RepoError};
 
 /// What an order is made from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,7 +103,8 @@ pub trait OrderRepository: Send + Sync {
     /// Newest first.
     async fn list(&self, filter: &OrderFilter, page: PageRequest) -> Result<Page<Order>, RepoError>;
 
-    /// Writes `order`'s status, cancel reason, version and `updated_at` only
+    /// Writes `order`'s status, cancel reason, payment (`paid_at`,
+    /// `payment_reference`), version and `updated_at` only
     /// while the stored order is at `expected`; with `restock`, puts every
     /// line's quantity back into its product's stock (product-id order) and
     /// gives the order's discount use back, in the same transaction.
@@ -115,6 +116,16 @@ pub trait OrderRepository: Send + Sync {
         restock: bool,
         event: &Event,
     ) -> Result<(), RepoError>;
+
+    /// Records a provider's payment event and its effect in ONE transaction:
+    /// `Replay` (nothing written) when the event id is already recorded;
+    /// `VersionConflict` (nothing written) when the order is no longer at
+    /// the version the effect was decided on; `NotFound` without the order.
+    /// A paid order is written as `update_status` writes it.
+    async fn record_payment(&self, record: &PaymentRecord) -> Result<Recorded, RepoError>;
+
+    /// Up to `limit` `pending` orders placed before `cutoff`, oldest first.
+    async fn list_unpaid_before(&self, cutoff: Timestamp, limit: u32) -> Result<Vec<Order>, RepoError>;
 
     /// Deletes the order (and its lines) only while it is at `expected`.
     async fn delete(&self, id: OrderId, expected: Version) -> Result<(), RepoError>;

@@ -5,20 +5,23 @@
 //! Every write that moves stock is one transaction that touches products in
 //! product-id order, so concurrent writers queue instead of deadlocking.
 
+mod payments;
 mod place;
 mod quote;
 mod rows;
 mod statements;
+mod status;
 
 use std::collections::HashMap;
 
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use zonmart_domain::{Event, Order, OrderId, Page, PageRequest, Pricing, Version};
-use zonmart_ports::{OrderFilter, OrderRepository, PlaceOrder, PlaceOrderError, RepoError};
+use zonmart_domain::{Event, Order, OrderId, Page, PageRequest, Pricing, Timestamp, Version};
+use zonmart_ports::{OrderFilter, OrderRepository, PaymentRecord, PlaceOrder, PlaceOrderError, Recorded, RepoError};
 
 use self::rows::{OrderItemRow, OrderRow};
+use self::status::{update_status, StatusColumns};
 use crate::db::versioned::{settle, Unwritten};
 use crate::db::{in_write_transaction, with_conn, CacheStatement, Database, Rollback};
 use crate::event_store::{insert_event, EventRow};
@@ -35,6 +38,34 @@ impl SqlOrderRepository {
     pub fn new(db: Database) -> Self {
         Self { db }
     }
+}
+
+/// The lines of the orders `$rows` (`&[OrderRow]`) in one query, not one
+/// per order, in order and position order.
+macro_rules! lines_of {
+    ($rows:expr) => {{
+        let ids: Vec<&str> =
+            $rows.iter().map(|row: &$crate::order_repository::rows::OrderRow| row.id.as_str()).collect();
+        $crate::schema::order_items::table
+            .filter($crate::schema::order_items::order_id.eq_any(ids))
+            .order(($crate::schema::order_items::order_id.asc(), $crate::schema::order_items::position.asc()))
+            .select($crate::order_repository::rows::OrderItemRow::as_select())
+    }};
+}
+use lines_of;
+
+/// Orders from their rows and all their lines (as `lines_of!` loads them).
+fn with_lines(rows: Vec<OrderRow>, lines: Vec<OrderItemRow>) -> Result<Vec<Order>, RepoError> {
+    let mut lines_of: HashMap<String, Vec<OrderItemRow>> = HashMap::new();
+    for line in lines {
+        lines_of.entry(line.order_id.clone()).or_default().push(line);
+    }
+    rows.into_iter()
+        .map(|row| {
+            let lines = lines_of.remove(&row.id).unwrap_or_default();
+            row.into_order(lines)
+        })
+        .collect()
 }
 
 #[async_trait]
@@ -87,27 +118,10 @@ impl OrderRepository for SqlOrderRepository {
                 query = query.filter(orders::id.lt(after.clone()));
             }
             let rows = query.load(conn).await?;
-            // The page's lines in one query, not one per order.
-            let ids: Vec<&str> = rows.iter().map(|row| row.id.as_str()).collect();
-            let lines = order_items::table
-                .filter(order_items::order_id.eq_any(&ids))
-                .order((order_items::order_id.asc(), order_items::position.asc()))
-                .select(OrderItemRow::as_select())
-                .load(conn)
-                .await?;
+            let lines = lines_of!(&rows).load(conn).await?;
             Ok((rows, lines))
         })?;
-        let mut lines_of: HashMap<String, Vec<OrderItemRow>> = HashMap::new();
-        for line in lines {
-            lines_of.entry(line.order_id.clone()).or_default().push(line);
-        }
-        let orders = rows
-            .into_iter()
-            .map(|row| {
-                let lines = lines_of.remove(&row.id).unwrap_or_default();
-                row.into_order(lines)
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let orders = with_lines(rows, lines)?;
         Ok(Page::from_rows(orders, page.limit, |order| order.id.ulid()))
     }
 
@@ -118,23 +132,13 @@ impl OrderRepository for SqlOrderRepository {
         restock: bool,
         event: &Event,
     ) -> Result<(), RepoError> {
-        let id = order.id.to_string();
+        let columns = StatusColumns::of(order);
+        let id = columns.id.clone();
+        let updated_at = columns.updated_at;
         let event = EventRow::from_event(event);
-        let (status, version) = (order.status.as_str(), order.version.get());
-        let cancel_reason = order.cancel_reason.map(|reason| reason.as_str());
-        let updated_at = order.updated_at.naive_utc();
         let expected = expected.get();
         let written = in_write_transaction!(self.db, |conn| {
-            let written = diesel::update(orders::table.find(&id).filter(orders::version.eq(expected)))
-                .set((
-                    orders::status.eq(status),
-                    orders::cancel_reason.eq(cancel_reason),
-                    orders::version.eq(version),
-                    orders::updated_at.eq(updated_at),
-                ))
-                .cached()
-                .execute(conn)
-                .await?;
+            let written = update_status!(&columns, expected).execute(conn).await?;
             if written == 0 {
                 let current = orders::table.find(&id).select(orders::version).first::<i64>(conn).await.optional()?;
                 return Err(Rollback::Refused(Unwritten::from_current(current)));
@@ -189,6 +193,14 @@ impl OrderRepository for SqlOrderRepository {
             Ok(())
         })?;
         settle(written)
+    }
+
+    async fn record_payment(&self, record: &PaymentRecord) -> Result<Recorded, RepoError> {
+        payments::record_payment(&self.db, record).await
+    }
+
+    async fn list_unpaid_before(&self, cutoff: Timestamp, limit: u32) -> Result<Vec<Order>, RepoError> {
+        payments::list_unpaid_before(&self.db, cutoff, limit).await
     }
 
     async fn delete(&self, id: OrderId, expected: Version) -> Result<(), RepoError> {

@@ -11,14 +11,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use hmac::Mac;
 use tokio::sync::Semaphore;
 use zonmart_domain::webhook::is_public_address;
 use zonmart_domain::{Event, Timestamp, TryOutcome, WebhookUrl};
 use zonmart_ports::{TargetGuard, WebhookSender};
 
-use crate::digest::hex;
+use crate::digest::{hex, hmac_sha256};
 
 /// How the sender behaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,8 +38,7 @@ impl Default for SenderOptions {
 
 /// `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" keyed by secret>`.
 pub fn signature(secret: &str, unix_seconds: i64, body: &[u8]) -> String {
-    // HMAC takes a key of any length: this cannot fail.
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap_or_else(|_| unreachable!());
+    let mut mac = hmac_sha256(secret.as_bytes());
     mac.update(unix_seconds.to_string().as_bytes());
     mac.update(b".");
     mac.update(body);

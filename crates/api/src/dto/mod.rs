@@ -9,6 +9,7 @@ pub mod discounts;
 pub mod events;
 pub mod orders;
 pub mod page;
+pub mod payments;
 pub mod products;
 pub mod resource_json;
 pub mod shipping_methods;

@@ -2,7 +2,7 @@
 //! (the same bodies as its endpoints, so never a hash or a secret).
 
 use serde::Serialize;
-use zonmart_domain::{Order, Product, User};
+use zonmart_domain::{AttentionReason, Order, Product, User};
 use zonmart_ports::ResourceJson;
 
 use super::orders::OrderBody;
@@ -25,6 +25,16 @@ fn to_json<T: Serialize>(body: &T) -> String {
 impl ResourceJson for ApiResourceJson {
     fn order(&self, order: &Order) -> String {
         to_json(&OrderBody::from(order))
+    }
+
+    fn order_needing_attention(&self, order: &Order, reason: AttentionReason) -> String {
+        #[derive(Serialize)]
+        struct WithReason<'a> {
+            #[serde(flatten)]
+            order: OrderBody,
+            reason: &'a str,
+        }
+        to_json(&WithReason { order: OrderBody::from(order), reason: reason.as_str() })
     }
 
     fn product(&self, product: &Product) -> String {

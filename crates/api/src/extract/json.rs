@@ -69,6 +69,22 @@ impl<T: DeserializeOwned + 'static> FromRequest for MaybeJson<T> {
     }
 }
 
+/// A body kept byte for byte as sent, for a signature over those bytes
+/// (the payments webhook). The same size and time limits as [`ApiJson`];
+/// its type is not checked: the signature vouches for it.
+#[derive(Debug)]
+pub struct RawBody(pub web::BytesMut);
+
+impl FromRequest for RawBody {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = read_body(req, payload, None);
+        Box::pin(async move { body.await.map(RawBody) })
+    }
+}
+
 fn is_json(req: &HttpRequest) -> bool {
     let Some(value) = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
         return false;

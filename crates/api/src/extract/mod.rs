@@ -12,6 +12,6 @@ pub mod query;
 pub use auth::{Authenticated, TokenHolder};
 pub use form::ApiForm;
 pub use id::parse_id;
-pub use json::{ApiJson, MaybeJson, BODY_LIMIT};
+pub use json::{ApiJson, MaybeJson, RawBody, BODY_LIMIT};
 pub use precondition::Precondition;
 pub use query::ApiQuery;

@@ -10,6 +10,7 @@ pub mod discounts;
 pub mod events;
 pub mod health;
 pub mod orders;
+pub mod payments;
 pub mod products;
 pub mod shipping_methods;
 pub mod tax_rates;

@@ -12,6 +12,7 @@ mod crash;
 mod integration;
 mod orders;
 mod outage;
+mod payments;
 mod products;
 mod proxy;
 mod sessions;

@@ -7,6 +7,7 @@
 use actix_web::http::{header, Method, StatusCode};
 use awc::http::header::HeaderMap;
 use serde_json::{json, Value};
+use sha2::Digest;
 use zonmart_adapters::testing::TestDatabase;
 use zonmart_api::{Application, Settings};
 
@@ -213,4 +214,19 @@ pub async fn wait_until_ok(client: &awc::Client, url: &str) {
         actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     panic!("{url} did not answer 200 within 30 s");
+}
+
+/// HMAC-SHA256 of `message` keyed by `secret`, in hex: written from its
+/// definition, so tests of signatures do not trust the server's code.
+pub fn hmac_hex(secret: &str, message: &str) -> String {
+    // HMAC-SHA256 by its definition, so the test does not trust the server's code.
+    let mut key = secret.as_bytes().to_vec();
+    if key.len() > 64 {
+        key = sha2::Sha256::digest(&key).to_vec();
+    }
+    key.resize(64, 0);
+    let (ipad, opad): (Vec<u8>, Vec<u8>) = key.iter().map(|b| (b ^ 0x36, b ^ 0x5c)).unzip();
+    let inner = sha2::Sha256::digest([ipad, message.as_bytes().to_vec()].concat());
+    let outer = sha2::Sha256::digest([opad, inner.to_vec()].concat());
+    outer.iter().map(|b| format!("{b:02x}")).collect()
 }

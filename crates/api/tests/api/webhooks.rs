@@ -5,7 +5,6 @@ use std::sync::{Arc, Mutex};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use serde_json::{json, Value};
-use sha2::Digest;
 use zonmart_adapters::testing::TestDatabase;
 use zonmart_api::config::Settings;
 
@@ -45,19 +44,6 @@ async fn receiver(fail_first: usize) -> (String, Received) {
     let port = server.addrs()[0].port();
     actix_web::rt::spawn(server.run());
     (format!("http://127.0.0.1:{port}/hook"), got)
-}
-
-fn hmac_hex(secret: &str, message: &str) -> String {
-    // HMAC-SHA256 by its definition, so the test does not trust the server's code.
-    let mut key = secret.as_bytes().to_vec();
-    if key.len() > 64 {
-        key = sha2::Sha256::digest(&key).to_vec();
-    }
-    key.resize(64, 0);
-    let (ipad, opad): (Vec<u8>, Vec<u8>) = key.iter().map(|b| (b ^ 0x36, b ^ 0x5c)).unzip();
-    let inner = sha2::Sha256::digest([ipad, message.as_bytes().to_vec()].concat());
-    let outer = sha2::Sha256::digest([opad, inner.to_vec()].concat());
-    outer.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 async fn app_delivering_to_loopback() -> TestApp {

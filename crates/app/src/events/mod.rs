@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use zonmart_domain::{
-    Actor, Event, EventFilter, EventId, EventType, FeedPosition, Limit, Order, Product, Scope, Timestamp, User,
+    Actor, AttentionReason, Event, EventFilter, EventId, EventType, FeedPosition, Limit, Order, Product, Scope,
+    Timestamp, User,
 };
 use zonmart_ports::{Clock, EventStore, FeedPage, IdGenerator, OrderEventDraft, ResourceJson};
 
@@ -47,6 +48,12 @@ impl EventComposer {
 
     pub fn order(&self, kind: EventType, order: &Order, at: Timestamp) -> Event {
         Event::new(self.id(), kind, (order.id.ulid(), order.version), self.json.order(order), at)
+    }
+
+    /// `order.payment_needs_attention`: the order as it is (unchanged), and why.
+    pub fn payment_needs_attention(&self, order: &Order, reason: AttentionReason, at: Timestamp) -> Event {
+        let data = self.json.order_needing_attention(order, reason);
+        Event::new(self.id(), EventType::OrderPaymentNeedsAttention, (order.id.ulid(), order.version), data, at)
     }
 
     /// For an order the adapter completes inside its transaction.
