@@ -136,6 +136,10 @@ if [[ -n ${ZONMART_PAYMENT_WEBHOOK_SECRET:-} ]]; then
     [[ $PAID == *'"result":"paid"'* ]] || fail "payment: $PAID"
     call GET "/api/v1/orders/$CHECKED_OUT" "$TOKEN"; expect 200
     [[ $(field . '["status"]') == paid && $(field . '["version"]') == 2 ]] || fail "not paid: $BODY"
+    [[ -n $(field . '["paid_at"]') && $(field . '["payment_reference"]') == pi_* ]] || fail "payment not recorded: $BODY"
+    say "the admin ships the paid order"
+    call PATCH "/api/v1/orders/$CHECKED_OUT" "$ADMIN_TOKEN" '{"status":"shipped"}' -H 'if-match: "2"'; expect 200
+    [[ $(field . '["status"]') == shipped ]] || fail "$BODY"
     say "a payment for the cancelled first order is kept for a person to look at, not applied"
     PAID=$(ZONMART_BASE_URL=$B "$(dirname "$0")/pay.sh" "$FIRST" 6098 usd) || fail "pay.sh: $PAID"
     [[ $PAID == *'"needs_attention"'*'"after_cancel"'* ]] || fail "payment after cancel: $PAID"
