@@ -97,11 +97,17 @@ impl TestDatabase {
         // Every pooled connection starts with the test's schema as its only
         // search path, so the unqualified table names land there.
         let mut config = base.clone();
-        let search_path = format!("-csearch_path={schema}");
+        // A transaction a finished test left open (a background task
+        // dropped mid-way) is ended by the server after 30 s, so it cannot
+        // hold back other tests' event feeds (their visibility horizon is
+        // the cluster's oldest transaction).
+        let search_path = format!("-csearch_path={schema} -cidle_in_transaction_session_timeout=30000");
         config.options(match base.get_options() {
             Some(existing) => format!("{existing} {search_path}"),
             None => search_path,
         });
+        // Named after the schema, so the clean-up finds what a test left open.
+        config.application_name(&schema);
         let database = Database::connect_postgres(config, options)
             .unwrap_or_else(|e| panic!("cannot build a pool for test schema {schema}: {e}"));
         let test_database = TestDatabase { database, cleanup: Cleanup::Schema { config: Box::new(base), schema } };
@@ -119,7 +125,7 @@ impl TestDatabase {
             Cleanup::Schema { schema, .. } => {
                 let base = std::env::var(TEST_DATABASE_URL_VAR).ok()?;
                 let separator = if base.contains('?') { '&' } else { '?' };
-                Some(format!("{base}{separator}options=-csearch_path%3D{schema}"))
+                Some(format!("{base}{separator}options=-csearch_path%3D{schema}&application_name={schema}"))
             }
         }
     }
@@ -188,6 +194,7 @@ impl TestDatabase {
             .user(config.get_user().unwrap_or("postgres"))
             .dbname(config.get_dbname().unwrap_or("postgres"))
             .options(format!("-csearch_path={schema}"))
+            .application_name(schema)
             .connect_timeout(std::time::Duration::from_secs(2));
         if let Some(password) = config.get_password() {
             via.password(password);
@@ -217,6 +224,7 @@ impl TestDatabase {
             let search_path = format!("-csearch_path={schema}");
             let options = config.get_options().map_or(search_path.clone(), |o| format!("{o} {search_path}"));
             config.options(options);
+            config.application_name(schema);
             config
         };
         let mut replicas: Vec<tokio_postgres::Config> = schemas.iter().map(|test| with_schema(test)).collect();
@@ -270,11 +278,24 @@ fn drop_schema(config: tokio_postgres::Config, schema: String) {
     };
     runtime.block_on(async {
         let dropped = match postgres::establish(&config).await {
-            Ok(mut conn) => diesel::sql_query(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-                .execute(&mut conn)
-                .await
-                .map(|_| ())
-                .map_err(|e| e.to_string()),
+            Ok(mut conn) => {
+                // A test's connections may outlive it mid-transaction (a
+                // background task dropped with its runtime, or one that is
+                // never polled again because this drop blocks its thread):
+                // their locks would make the DROP wait for ever. The test is
+                // over, so its sessions go first.
+                let terminate = format!(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                     WHERE application_name = '{schema}' AND pid <> pg_backend_pid()"
+                );
+                let _ = diesel::sql_query(terminate).execute(&mut conn).await;
+                let _ = diesel::sql_query("SET lock_timeout = '10s'").execute(&mut conn).await;
+                diesel::sql_query(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                    .execute(&mut conn)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            }
             Err(e) => Err(e.to_string()),
         };
         if let Err(e) = dropped {
