@@ -69,6 +69,14 @@ pub struct Settings {
     #[arg(long, env = "ZONMART_RATE_LIMIT_PER_MINUTE", default_value_t = 600)]
     pub rate_limit_per_minute: u32,
 
+    /// Redis for rate-limit counters shared by every instance (`redis://host:6379/0`). Unset: counted per process.
+    #[arg(long, env = "ZONMART_REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+
+    /// Comma-separated proxy IPs whose `X-Forwarded-For` names the client (default none: the header is ignored).
+    #[arg(long, env = "ZONMART_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<String>,
+
     /// Log filter (tracing `EnvFilter` syntax), e.g. `info` or `zonmart=debug,info`.
     #[arg(long, env = "ZONMART_LOG", default_value = "info")]
     pub log: String,
@@ -93,6 +101,10 @@ pub struct Settings {
     #[arg(long, env = "ZONMART_ORDER_PAYMENT_TIMEOUT_S", default_value_t = 0)]
     pub order_payment_timeout_s: u64,
 
+    /// Where the rate-limit counters' keys live in Redis (tests use their own).
+    #[arg(skip = String::from("zonmart:rate:"))]
+    pub redis_key_prefix: String,
+
     /// How long a receiver has to answer, in ms (API.md: 10 s; tests shorten it).
     #[arg(skip = 10_000_u64)]
     pub webhook_timeout_ms: u64,
@@ -114,14 +126,18 @@ impl Settings {
     /// The settings with empty values read as unset (an orchestrator passes
     /// `ZONMART_ADMIN_USERNAME=` for a variable nobody set), checked.
     pub fn validated(mut self) -> Result<Settings, ConfigError> {
-        for value in
-            [&mut self.jwt_secret, &mut self.admin_username, &mut self.admin_password, &mut self.payment_webhook_secret]
-        {
+        for value in [
+            &mut self.jwt_secret,
+            &mut self.admin_username,
+            &mut self.admin_password,
+            &mut self.payment_webhook_secret,
+            &mut self.redis_url,
+        ] {
             if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
                 *value = None;
             }
         }
-        for list in [&mut self.cors_origins, &mut self.database_replica_urls] {
+        for list in [&mut self.cors_origins, &mut self.database_replica_urls, &mut self.trusted_proxies] {
             list.retain(|item| !item.trim().is_empty());
         }
         self.validate()?;
@@ -161,6 +177,16 @@ impl Settings {
                 return Err(config_error("ZONMART_DATABASE_REPLICA_URLS", "each replica URL must be postgres://..."));
             }
         }
+        for proxy in &self.trusted_proxies {
+            if proxy.trim().parse::<std::net::IpAddr>().is_err() {
+                return Err(config_error("ZONMART_TRUSTED_PROXIES", format!("`{proxy}` is not an IP address")));
+            }
+        }
+        if let Some(url) = &self.redis_url {
+            if !(url.starts_with("redis://") || url.starts_with("rediss://") || url.starts_with("unix://")) {
+                return Err(config_error("ZONMART_REDIS_URL", "must be redis://..., rediss://... or unix://..."));
+            }
+        }
         for origin in &self.cors_origins {
             let ok = (origin.starts_with("http://") || origin.starts_with("https://"))
                 && !origin.trim_end_matches('/').split_once("://").is_some_and(|(_, rest)| rest.contains('/'));
@@ -175,6 +201,11 @@ impl Settings {
             return Err(config_error("ZONMART_ORDER_PAYMENT_TIMEOUT_S", "must be at most ten years, in seconds"));
         }
         Ok(())
+    }
+
+    /// The trusted proxies' addresses (checked by `validate`).
+    pub fn trusted_proxy_ips(&self) -> Vec<std::net::IpAddr> {
+        self.trusted_proxies.iter().filter_map(|proxy| proxy.trim().parse().ok()).collect()
     }
 
     /// Settings for tests and benchmarks: in-memory SQLite, port 0, cheap
@@ -194,6 +225,9 @@ impl Settings {
             cors_origins: Vec::new(),
             rate_limit_auth_per_minute: 0,
             rate_limit_per_minute: 0,
+            redis_url: None,
+            redis_key_prefix: format!("zonmart-test:{}:", ulid::Ulid::generate()),
+            trusted_proxies: Vec::new(),
             log: "warn".into(),
             log_format: LogFormat::Pretty,
             webhook_backoff_ms: 1000,

@@ -4,11 +4,10 @@
 
 use std::net::TcpListener;
 
-use actix_governor::Governor;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::error::{PathError, QueryPayloadError, UrlencodedError};
-use actix_web::middleware::{from_fn, Condition};
+use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpRequest, HttpServer};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
@@ -23,7 +22,7 @@ use crate::extract::BODY_LIMIT;
 use crate::metrics;
 use crate::openapi::ApiDoc;
 use crate::problem::ApiError;
-use crate::rate_limit::RateLimits;
+use crate::rate_limit::{RateLimiter, RateLimits, TrustedProxies};
 use crate::routes;
 use crate::state::AppState;
 use crate::telemetry;
@@ -113,7 +112,13 @@ impl Application {
             .local_addr()
             .map_err(|source| StartupError::Bind { address: settings.bind.clone(), source })?
             .port();
-        let rate_limits = RateLimits::new(settings.rate_limit_auth_per_minute, settings.rate_limit_per_minute);
+        let proxies = TrustedProxies::new(settings.trusted_proxy_ips());
+        let limiter = RateLimiter::new(settings.redis_url.as_deref(), &settings.redis_key_prefix, proxies)
+            .map_err(StartupError::Wiring)?;
+        if settings.redis_url.is_some() {
+            tracing::info!("rate limits are counted in Redis, for every instance together");
+        }
+        let rate_limits = RateLimits::new(limiter, settings.rate_limit_auth_per_minute, settings.rate_limit_per_minute);
         spawn_housekeeping(state.clone(), rate_limits.clone());
         spawn_dispatcher(state.clone());
         if settings.order_payment_timeout_s > 0 {
@@ -285,7 +290,10 @@ pub fn app(
             |req: HttpRequest| async move { Err::<&str, _>(ApiError::NoRoute(req.path().to_owned())) },
         ))
         .wrap(from_fn(move |req, next| refuse_undeclared(declared.clone(), req, next)))
-        .wrap(Condition::new(http.rate_limits.general.enabled, Governor::new(&http.rate_limits.general.config)))
+        .wrap(from_fn({
+            let limit = http.rate_limits.general.clone();
+            move |req, next| limit.clone().enforce(req, next)
+        }))
         .wrap(cors::policy(&http.cors_origins))
         .wrap(from_fn(cors::only_for_listed_origins))
         .wrap(from_fn(telemetry::request_context))

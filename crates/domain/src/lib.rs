@@ -20,6 +20,7 @@ pub mod page;
 pub mod payment;
 pub mod pricing;
 pub mod product;
+pub mod rate_limit;
 pub mod shipping;
 pub mod tax;
 pub mod text;
@@ -54,6 +55,7 @@ pub use pricing::{
     price, DiscountChoice, LineStock, Pricing, PricingInput, PricingRefusal, ProductTerms, ShippingChoice,
 };
 pub use product::{Description, NewProduct, Product, ProductChanges, ProductName, Sku, Stock};
+pub use rate_limit::{Gcra, RateDecision};
 pub use shipping::{Countries, MethodName, NewShippingMethod, ShippingMethod, ShippingMethodChanges};
 pub use tax::{NewTaxRate, RateBp, TaxRate, TaxRateChanges};
 pub use user::{Address, Email, FullName, NewUser, Password, PasswordHash, User, UserChanges, Username};

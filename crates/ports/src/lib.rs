@@ -15,6 +15,7 @@ pub mod order_repository;
 pub mod password;
 pub mod payments;
 pub mod product_repository;
+pub mod rate_limit;
 pub mod refresh_tokens;
 pub mod repo_error;
 pub mod token;
@@ -33,6 +34,7 @@ pub use order_repository::{Checkout, OrderFilter, OrderRepository, OrderSource, 
 pub use password::{HashError, PasswordHasher};
 pub use payments::{PaymentRecord, PaymentWrite, Recorded, SignatureVerifier};
 pub use product_repository::{ProductFilter, ProductRepository, ProductSort, Relevance};
+pub use rate_limit::RateCounter;
 pub use refresh_tokens::{Consumed, RefreshToken, RefreshTokenStore, SecretGenerator};
 pub use repo_error::RepoError;
 pub use token::{AccessClaims, TokenError, TokenIssuer};
@@ -55,6 +57,7 @@ pub use {
     password::MockPasswordHasher,
     payments::MockSignatureVerifier,
     product_repository::MockProductRepository,
+    rate_limit::MockRateCounter,
     refresh_tokens::{MockRefreshTokenStore, MockSecretGenerator},
     token::MockTokenIssuer,
     user_repository::MockUserRepository,

@@ -1,7 +1,6 @@
 //! `/api/v1/auth/*`: registration, login, refresh, logout. Register, login,
 //! token and refresh are rate limited per client IP.
 
-use actix_governor::Governor;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 
@@ -32,10 +31,12 @@ where
     Args: actix_web::FromRequest + 'static,
     F::Output: actix_web::Responder + 'static,
 {
-    web::resource(path)
-        .route(web::post().to(handler))
-        .default_service(method_not_allowed("POST"))
-        .wrap(actix_web::middleware::Condition::new(limit.enabled, Governor::new(&limit.config)))
+    web::resource(path).route(web::post().to(handler)).default_service(method_not_allowed("POST")).wrap(
+        actix_web::middleware::from_fn({
+            let limit = limit.clone();
+            move |req, next| limit.clone().enforce(req, next)
+        }),
+    )
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig, limit: &AuthLimit) {

@@ -122,7 +122,7 @@ pub async fn update_user(
     body: ApiJson<UpdateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
     if body.0.current_password.is_some() {
-        auth_limit.charge(&req)?;
+        auth_limit.charge(&req).await?;
     }
     let id: UserId = parse_id(&path, "id")?;
     let precondition = Precondition::resolve(&req, body.0.version)?;

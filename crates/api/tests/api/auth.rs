@@ -209,6 +209,66 @@ async fn the_auth_endpoints_are_limited_per_ip_with_retry_after() {
     assert_eq!(statuses, [401, 401, 401, 401, 429, 429]);
 }
 
+/// Six logins against `apps` in turn: their statuses.
+async fn six_logins(apps: &[&TestApp]) -> Vec<u16> {
+    let mut statuses = Vec::new();
+    for n in 0..6 {
+        let started = std::time::Instant::now();
+        let body = json!({"username": "nobody", "password": "whatever1"});
+        statuses.push(apps[n % apps.len()].post("/api/v1/auth/login", None, body).await.status.as_u16());
+        assert!(started.elapsed() < std::time::Duration::from_secs(1), "a login took {:?}", started.elapsed());
+    }
+    statuses
+}
+
+fn redis_url() -> String {
+    std::env::var("ZONMART_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/15".into())
+}
+
+/// Two instances sharing one Redis count one client's logins together.
+#[actix_web::test]
+async fn with_redis_two_instances_share_the_auth_limit() {
+    if redis::Client::open(redis_url()).and_then(|c| c.get_connection()).is_err() {
+        assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "CI=true needs a Redis at {}", redis_url());
+        eprintln!("skipped: no Redis at {}", redis_url());
+        return;
+    }
+    let settings = zonmart_api::Settings {
+        rate_limit_auth_per_minute: 10,
+        redis_url: Some(redis_url()),
+        ..zonmart_api::Settings::for_tests()
+    };
+    let db = zonmart_adapters::testing::TestDatabase::sqlite_file(2).await;
+    let url = db.url().expect("a file another app can open");
+    // Each spawn logs its admin in: two of the shared burst of 5.
+    let first = spawn_app_on(db, settings.clone()).await;
+    let same_store = zonmart_adapters::Database::connect(&url, zonmart_adapters::PoolOptions::default()).await.unwrap();
+    let second = spawn_app_with(zonmart_adapters::testing::TestDatabase::sqlite().await, same_store, settings).await;
+    assert_eq!(six_logins(&[&first, &second]).await, [401, 401, 401, 429, 429, 429]);
+}
+
+/// Redis not answering: the limit still holds, per instance (fail open),
+/// no request waits on it, and `/metrics` says so.
+#[actix_web::test]
+async fn with_redis_down_the_limit_counts_per_instance_at_once() {
+    let settings = zonmart_api::Settings {
+        rate_limit_auth_per_minute: 10,
+        redis_url: Some("redis://127.0.0.1:1/0".into()),
+        ..zonmart_api::Settings::for_tests()
+    };
+    let app = spawn_app_on(zonmart_adapters::testing::TestDatabase::sqlite().await, settings).await;
+    assert_eq!(six_logins(&[&app]).await, [401, 401, 401, 401, 429, 429]);
+    // The recorder is the test process's (other tests' Redis flips the
+    // gauge): the error counter is this test's alone.
+    let metrics = app.get("/metrics", None).await.text;
+    let errors: f64 = metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("zonmart_rate_limit_redis_errors_total "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0.0);
+    assert!(errors >= 6.0, "every check that Redis did not answer is counted: {metrics}");
+}
+
 #[actix_web::test]
 async fn other_endpoints_are_limited_per_user_and_health_is_exempt() {
     let settings = zonmart_api::Settings { rate_limit_per_minute: 3, ..zonmart_api::Settings::for_tests() };
