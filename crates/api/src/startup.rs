@@ -157,8 +157,9 @@ impl Application {
     }
 }
 
-/// Runs for the life of the process: forgets idle rate-limit buckets and
-/// deletes expired refresh tokens.
+/// Runs for the life of the process: forgets idle rate-limit counters, and
+/// deletes expired refresh tokens, expired idempotency keys and finished
+/// webhook deliveries.
 fn spawn_housekeeping(state: web::Data<AppState>, rate_limits: RateLimits) {
     actix_web::rt::spawn(async move {
         let mut tick = actix_web::rt::time::interval(HOUSEKEEPING_EVERY);

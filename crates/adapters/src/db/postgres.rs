@@ -104,12 +104,12 @@ const DEFAULT_MAX_SIZE: usize = 16;
 /// two instances starting together do not both apply the same migration.
 const MIGRATION_LOCK: i64 = 0x7a_6f6e_6d61_7274;
 
-/// The driver configuration for `url`, with `default_connect_timeout` when
-/// the URL sets none: tokio-postgres would otherwise wait for the operating
-/// system's TCP timeout on an unreachable host.
 /// Idle time before TCP keepalive probes, and the time between them.
 const KEEPALIVE_IDLE: Duration = Duration::from_secs(5);
 
+/// The driver configuration for `url`, with `default_connect_timeout` when
+/// the URL sets none: tokio-postgres would otherwise wait for the operating
+/// system's TCP timeout on an unreachable host.
 pub(crate) fn parse_url(url: &str, default_connect_timeout: Duration) -> Result<Config, DbError> {
     let mut config: Config = url.parse().map_err(|e: tokio_postgres::Error| DbError::InvalidUrl(e.to_string()))?;
     if config.get_connect_timeout().is_none() {
