@@ -122,11 +122,28 @@ call GET "/api/v1/products/$TEAPOT" ""; [[ $(field . '["stock"]') == 5 ]] || fai
 say "the customer orders with code and shipping; the order costs what the quote said"
 call POST /api/v1/orders "$TOKEN" "$CHECKOUT"; expect 201
 [[ $(amounts) == "$QUOTED" ]] || fail "order: $BODY"
+CHECKED_OUT=$(field . '["id"]')
 [[ $(field . '["discount_code"]') == "$CODE" ]] || fail "$BODY"
 [[ $(field . '["shipping_address"]["city"]') == Berlin ]] || fail "$BODY"
 
 say "the code's one use per customer is spent: a second order is refused with its reason"
 call POST /api/v1/orders "$TOKEN" "$CHECKOUT"; expect 409
 [[ $(field . '["code"]') == discount_unavailable && $(field . '["reason"]') == already_used ]] || fail "$BODY"
+
+if [[ -n ${ZONMART_PAYMENT_WEBHOOK_SECRET:-} ]]; then
+    say "the payment provider confirms the payment (scripts/pay.sh): the order is paid"
+    PAID=$(ZONMART_BASE_URL=$B ZONMART_TOKEN=$TOKEN "$(dirname "$0")/pay.sh" "$CHECKED_OUT") || fail "pay.sh: $PAID"
+    [[ $PAID == *'"result":"paid"'* ]] || fail "payment: $PAID"
+    call GET "/api/v1/orders/$CHECKED_OUT" "$TOKEN"; expect 200
+    [[ $(field . '["status"]') == paid && $(field . '["version"]') == 2 ]] || fail "not paid: $BODY"
+    [[ -n $(field . '["paid_at"]') && $(field . '["payment_reference"]') == pi_* ]] || fail "payment not recorded: $BODY"
+    say "the admin ships the paid order"
+    call PATCH "/api/v1/orders/$CHECKED_OUT" "$ADMIN_TOKEN" '{"status":"shipped"}' -H 'if-match: "2"'; expect 200
+    [[ $(field . '["status"]') == shipped ]] || fail "$BODY"
+    say "a payment for the cancelled first order is kept for a person to look at, not applied"
+    PAID=$(ZONMART_BASE_URL=$B "$(dirname "$0")/pay.sh" "$FIRST" 6098 usd) || fail "pay.sh: $PAID"
+    [[ $PAID == *'"needs_attention"'*'"after_cancel"'* ]] || fail "payment after cancel: $PAID"
+    call GET "/api/v1/orders/$FIRST" "$TOKEN"; [[ $(field . '["status"]') == cancelled ]] || fail "$BODY"
+fi
 
 echo "shop flow: $step steps passed"

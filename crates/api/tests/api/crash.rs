@@ -1,7 +1,8 @@
 //! The outbox's promises on the real `zonmart` binary: an event whose change
 //! committed reaches its webhook receiver even when the server is killed
 //! (`kill -9`) right after answering, and two servers on one PostgreSQL
-//! database deliver every event without ever sending one from both at once.
+//! database deliver every event without ever sending one from both at once,
+//! and expire each unpaid order once.
 
 use std::collections::{HashMap, HashSet};
 use std::process::{Child, Command, Stdio};
@@ -25,6 +26,11 @@ struct Server {
 
 impl Server {
     async fn start(database_url: &str) -> Server {
+        Server::start_with(database_url, &[]).await
+    }
+
+    /// Started with `extra` environment variables on top of the usual ones.
+    async fn start_with(database_url: &str, extra: &[(&str, &str)]) -> Server {
         let port = free_port();
         let child = Command::new(env!("CARGO_BIN_EXE_zonmart"))
             .env_clear()
@@ -39,6 +45,7 @@ impl Server {
             .env("ZONMART_WEBHOOK_ALLOW_PRIVATE_TARGETS", "true")
             .env("ZONMART_WEBHOOK_BACKOFF_MS", "100")
             .env("ZONMART_LOG", "warn")
+            .envs(extra.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -60,6 +67,12 @@ impl Server {
             request = request.bearer_auth(token);
         }
         let mut res = request.send_json(&body).await.expect("the server answers");
+        let body = res.json::<Value>().limit(1 << 20).await.unwrap_or(Value::Null);
+        (res.status(), body)
+    }
+
+    async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        let mut res = client().get(format!("{}{path}", self.base)).bearer_auth(token).send().await.expect("an answer");
         let body = res.json::<Value>().limit(1 << 20).await.unwrap_or(Value::Null);
         (res.status(), body)
     }
@@ -272,4 +285,39 @@ async fn two_servers_on_one_database_deliver_every_event_and_never_one_twice_at_
     assert_eq!(seen.overlaps, 0, "no event was sent by both servers at once");
     assert_eq!(seen.accepted.len(), placed.len());
     assert_eq!(delivered, placed.len(), "each event delivered once");
+}
+
+/// Two real servers on one PostgreSQL database, each sweeping with a 2 s
+/// payment timeout: every one of 20 unpaid orders is cancelled exactly once
+/// (one `order.cancelled` each, `payment_timeout`), within 5 s after the
+/// timeout, and all their stock is back.
+#[actix_web::test]
+async fn two_servers_expire_each_unpaid_order_once() {
+    let Some(db) = TestDatabase::postgres().await else { return };
+    let url = db.url().expect("a PostgreSQL URL");
+    let timeout = [("ZONMART_ORDER_PAYMENT_TIMEOUT_S", "2")];
+    let a = Server::start_with(&url, &timeout).await;
+    let b = Server::start_with(&url, &timeout).await;
+    let receiver = Receiver::start(true, Duration::ZERO).await;
+    let (token, product) = a_shop_subscribed_to(&a, &receiver).await;
+    let orders: HashSet<String> = place_orders(&[&a, &b], &token, &product, 20).await.into_iter().collect();
+    let placed = Instant::now();
+    let admin = b.login("admin", "admin-password").await;
+    let cancelled = loop {
+        let (status, feed) = b.get("/api/v1/events?type=order.cancelled&limit=1000", &admin).await;
+        assert_eq!(status, StatusCode::OK, "{feed}");
+        let items = feed["items"].as_array().cloned().unwrap_or_default();
+        if items.len() >= orders.len() || placed.elapsed() > Duration::from_secs(10) {
+            break items;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    };
+    println!("{} order.cancelled after {:?}", cancelled.len(), placed.elapsed());
+    assert!(placed.elapsed() < Duration::from_secs(7), "within 5 s after the 2 s timeout");
+    let ids: Vec<&str> = cancelled.iter().filter_map(|event| event["resource"]["id"].as_str()).collect();
+    assert_eq!(ids.len(), orders.len(), "one order.cancelled per order, none twice: {ids:?}");
+    assert_eq!(ids.iter().map(|id| id.to_string()).collect::<HashSet<_>>(), orders);
+    assert!(cancelled.iter().all(|event| event["data"]["cancel_reason"] == "payment_timeout"));
+    let (_, teapot) = a.get(&format!("/api/v1/products/{product}"), &admin).await;
+    assert_eq!(teapot["stock"], 1000, "every order's stock is back");
 }

@@ -338,7 +338,17 @@ async fn one_event_ten_times_at_once_pays_once_on_postgres() {
 async fn an_unpaid_order_expires_with_its_stock_and_a_paid_one_does_not() {
     let settings = Settings { order_payment_timeout_s: 2, ..paying_settings() };
     let app = spawn_app_on(TestDatabase::sqlite().await, settings).await;
-    let (unpaid, _, tea) = pending_order(&app, "alice").await;
+    let admin = Some(app.admin_token.as_str());
+    let once = json!({"code": "ONCE", "kind": "fixed", "value": 100, "currency": "USD", "max_uses": 1});
+    let code = app.post("/api/v1/discounts", admin, once).await;
+    assert_eq!(code.status, StatusCode::CREATED, "{}", code.text);
+    let (_, alice) = app.register("alice").await;
+    let tea = app.create_product("Expiring tea", 300, 10).await;
+    let with_code = json!({"items": [{"product_id": id(&tea), "quantity": 2}], "discount_code": "ONCE"});
+    let unpaid = app.post("/api/v1/orders", Some(&alice), with_code).await;
+    assert_eq!(unpaid.status, StatusCode::CREATED, "{}", unpaid.text);
+    assert_eq!(unpaid.body["total_cents"], 500);
+    let unpaid = unpaid.body;
     let (paid, _, _) = pending_order(&app, "bob").await;
     assert_eq!(app.pay_event(&succeeded("evt_in_time", "pi_t", id(&paid), 500, "usd")).await.body["result"], "paid");
     let started = std::time::Instant::now();
@@ -357,6 +367,8 @@ async fn an_unpaid_order_expires_with_its_stock_and_a_paid_one_does_not() {
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(7), "within 5 s after the 2 s timeout");
     assert_eq!(app.product(id(&tea)).await["stock"], 10, "its stock is back");
+    let code = app.get(&format!("/api/v1/discounts/{}", id(&code.body)), admin).await;
+    assert_eq!(code.body["uses"], 0, "its discount use is back: {}", code.text);
     assert_eq!(app.order_json(id(&paid)).await["status"], "paid");
     let cancelled = app.events_of("order.cancelled", 1).await;
     assert_eq!(cancelled.len(), 1);
