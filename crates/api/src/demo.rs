@@ -4,6 +4,8 @@
 
 use std::io::{IsTerminal, Write};
 
+use tracing::instrument::WithSubscriber;
+
 use zonmart_app::demo::{Progress, Tally};
 use zonmart_app::{DemoError, DemoReport};
 use zonmart_domain::OrderStatus;
@@ -26,7 +28,13 @@ pub async fn seed(state: &AppState, force: bool) -> Result<DemoReport, DemoError
             Ok(())
         };
     };
-    let result = state.demo.seed(state.demo_shop(), force, &mut show).await;
+    // The use cases log each product and order they write; here the
+    // progress line says it, and the log stays readable around the passwords.
+    let result = state
+        .demo
+        .seed(state.demo_shop(), force, &mut show)
+        .with_subscriber(tracing::subscriber::NoSubscriber::default())
+        .await;
     if terminal {
         eprintln!();
     }
