@@ -337,7 +337,10 @@ impl Run<'_, '_, '_> {
                 })
                 .collect();
             // A product of the line was archived since: that order is left out.
-            let Some(lines) = lines else { continue };
+            let Some(lines) = lines else {
+                self.step(Stage::Orders, n + 1, total);
+                continue;
+            };
             let customer = &customers[order.customer];
             let checkout = Checkout {
                 ship_to: Some(ShipTo::Saved(shipping.addresses[order.customer])),
