@@ -17,6 +17,8 @@
 //!   `ApiKeyRepository`.
 //! - [`webhooks`]: subscriptions, deliveries (fan-out, leases) and the
 //!   signed, SSRF-guarded HTTP sender.
+//! - [`demo_marker`]: `DemoMarkerStore`, whether the demo made what the
+//!   database holds.
 //! - [`password`]: bcrypt `PasswordHasher`, off the async workers.
 //! - [`jwt`]: HS256 `TokenIssuer`.
 //! - [`clock`], [`ids`]: the real `Clock` and a monotonic ULID `IdGenerator`.
@@ -27,6 +29,7 @@ pub mod api_key_repository;
 pub mod cart_repository;
 pub mod clock;
 pub mod db;
+pub mod demo_marker;
 mod digest;
 pub mod discount_repository;
 pub mod event_store;
@@ -53,6 +56,7 @@ pub use api_key_repository::SqlApiKeyRepository;
 pub use cart_repository::SqlCartRepository;
 pub use clock::SystemClock;
 pub use db::{bind_worker_thread, Database, DbError, PoolOptions, PoolStatus, ReplicaOptions, ReplicaStatus};
+pub use demo_marker::SqlDemoMarkerStore;
 pub use discount_repository::SqlDiscountRepository;
 pub use event_store::SqlEventStore;
 pub use idempotency_store::SqlIdempotencyStore;

@@ -325,6 +325,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// The demo's proof that it made what the database holds (one row at most).
+    demo_marker (id) {
+        /// Always 1.
+        id -> Integer,
+        admin_username -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(addresses -> users (user_id));
@@ -353,6 +363,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     events,
     payment_events,
+    demo_marker,
     webhooks,
     webhook_deliveries,
     webhook_fanout

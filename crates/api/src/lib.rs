@@ -2,6 +2,7 @@
 //!
 //! - [`startup`]: builds the app and the server (`Application::build`).
 //! - [`config`]: settings from the environment.
+//! - [`demo`]: the demo shop's progress line and what it prints.
 //! - [`routes`]: handlers, one module per resource.
 //! - [`compat`]: the original Zonmart's paths, translated onto the same use cases.
 //! - [`dto`]: request/response bodies and their OpenAPI schemas.
@@ -15,6 +16,7 @@
 pub mod compat;
 pub mod config;
 pub mod cors;
+pub mod demo;
 pub mod dto;
 pub mod extract;
 pub mod idempotency;

@@ -1,12 +1,13 @@
-//! The `zonmart` binary: `serve` (default), `migrate`, `create-admin`.
+//! The `zonmart` binary: `serve` (default), `migrate`, `create-admin`, `demo`.
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use zonmart_adapters::{Database, PoolOptions};
 use zonmart_api::startup::StartupError;
 use zonmart_api::state::AppState;
-use zonmart_api::{telemetry, Application, Settings};
+use zonmart_api::{demo, telemetry, Application, Settings};
+use zonmart_app::{DemoError, StoreContents};
 use zonmart_domain::{Password, Username};
 
 /// mimalloc rather than glibc's malloc: under load glibc's per-thread cache
@@ -29,7 +30,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the HTTP server (the default).
-    Serve,
+    Serve(ServeArgs),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Create an admin user (or leave an existing user of that name alone).
@@ -40,6 +41,26 @@ enum Command {
         #[arg(long, env = "ZONMART_NEW_ADMIN_PASSWORD", hide_env_values = true)]
         password: String,
     },
+    /// Fill an empty database with a demo shop (an admin, two customers, products, orders) and exit.
+    Demo(DemoArgs),
+}
+
+#[derive(Args, Default)]
+struct ServeArgs {
+    /// Write the demo shop first (see `zonmart demo`); a database already holding it is served as it is.
+    #[arg(long)]
+    demo: bool,
+    /// With --demo: on the demo's own database, add what is missing and set new passwords.
+    #[arg(long, requires = "demo")]
+    force: bool,
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    /// On a database the demo made: add what is missing and set new passwords.
+    /// A database with anyone else's data is refused all the same.
+    #[arg(long)]
+    force: bool,
 }
 
 #[actix_web::main]
@@ -55,8 +76,9 @@ async fn main() -> ExitCode {
     }
     let result = match cli.settings.validated() {
         Err(e) => Err(StartupError::Config(e)),
-        Ok(settings) => match cli.command.unwrap_or(Command::Serve) {
-            Command::Serve => serve(settings).await,
+        Ok(settings) => match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
+            Command::Serve(args) => serve(settings, args).await,
+            Command::Demo(args) => seed_demo(&settings, args.force).await,
             Command::Migrate => migrate(&settings).await,
             Command::CreateAdmin { username, password } => create_admin(&settings, &username, &password).await,
         },
@@ -71,15 +93,42 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn serve(settings: Settings) -> Result<(), StartupError> {
+async fn serve(settings: Settings, args: ServeArgs) -> Result<(), StartupError> {
     let bind = settings.bind.clone();
-    let backend = settings.database_url.split(':').next().unwrap_or("?").to_owned();
-    let app = Application::build(settings).await?;
+    let database = demo::database_label(&settings.database_url);
+    let state = AppState::wire(Application::connect(&settings).await?, &settings).map_err(StartupError::Wiring)?;
+    if args.demo {
+        match demo::seed(&state, args.force).await {
+            Ok(report) => print!("{}", demo::describe(&report, &database)),
+            Err(DemoError::AlreadySeeded { admin }) => {
+                tracing::info!("the demo shop is there already (admin `{admin}`): serving it as it is");
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let contents = state.demo.contents().await.map_err(|e| StartupError::Demo(e.into()))?;
+    let admin = match (&contents, &settings.admin_username) {
+        (StoreContents::Demo { admin }, _) => format!("`{admin}` (made by the demo)"),
+        (_, Some(name)) => format!("`{name}` (ZONMART_ADMIN_USERNAME)"),
+        (_, None) => "none configured (ZONMART_ADMIN_USERNAME, or `zonmart create-admin`)".to_owned(),
+    };
+    let app = Application::build_with_state(settings, state).await?;
     let host = bind.rsplit_once(':').map(|(h, _)| h).unwrap_or("127.0.0.1");
     let base = format!("http://{host}:{}", app.port());
-    tracing::info!(database = %backend, "Zonmart listening on {base} — API docs at {base}/docs");
+    tracing::info!(
+        %database,
+        %contents,
+        "Zonmart listening on {base}; database {database} ({contents}); admin {admin}; API docs at {base}/docs"
+    );
     app.run_until_stopped().await.map_err(|source| StartupError::Bind { address: bind, source })?;
     tracing::info!("Zonmart stopped");
+    Ok(())
+}
+
+async fn seed_demo(settings: &Settings, force: bool) -> Result<(), StartupError> {
+    let state = AppState::wire(connect(settings).await?, settings).map_err(StartupError::Wiring)?;
+    let report = demo::seed(&state, force).await?;
+    print!("{}", demo::describe(&report, &demo::database_label(&settings.database_url)));
     Ok(())
 }
 

@@ -39,6 +39,8 @@ pub enum StartupError {
     Admin(String),
     #[error("wiring: {0}")]
     Wiring(String),
+    #[error("demo: {0}")]
+    Demo(#[from] zonmart_app::DemoError),
 }
 
 /// What the HTTP layer needs from the settings, cloned into every worker.
@@ -73,6 +75,13 @@ impl Application {
     /// it, and binds the server.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let settings = settings.validated()?;
+        let db = Self::connect(&settings).await?;
+        Self::build_with_database(settings, db).await
+    }
+
+    /// The database (and its read replicas, if any) as [`Application::build`]
+    /// connects to it, migrated.
+    pub async fn connect(settings: &Settings) -> Result<Database, StartupError> {
         let replicas = ReplicaOptions { max_lag: std::time::Duration::from_millis(settings.replica_max_lag_ms) };
         let db = Database::connect_with_replicas(
             &settings.database_url,
@@ -81,7 +90,7 @@ impl Application {
                 max_size: settings.database_max_connections.map(usize::from),
                 // A PostgreSQL pool shard per HTTP worker (each binds itself
                 // in `build_with_database`), one spare connection for the rest.
-                worker_shards: http_workers(&settings),
+                worker_shards: http_workers(settings),
                 ..PoolOptions::default()
             },
             replicas,
@@ -95,15 +104,23 @@ impl Application {
             );
         }
         db.migrate().await?;
-        Self::build_with_database(settings, db).await
+        Ok(db)
     }
 
     /// Binds the server over an already migrated database (tests use this
     /// with a fresh database each).
     pub async fn build_with_database(settings: Settings, db: Database) -> Result<Self, StartupError> {
         let settings = settings.validated()?;
+        let state = AppState::wire(db, &settings).map_err(StartupError::Wiring)?;
+        Self::build_with_state(settings, state).await
+    }
+
+    /// Binds the server over services already wired (`serve --demo` seeds
+    /// through them first).
+    pub async fn build_with_state(settings: Settings, state: AppState) -> Result<Self, StartupError> {
+        let settings = settings.validated()?;
         metrics::init();
-        let state = web::Data::new(AppState::wire(db, &settings).map_err(StartupError::Wiring)?);
+        let state = web::Data::new(state);
         bootstrap_admin(&state, &settings).await?;
 
         let listener = TcpListener::bind(&settings.bind)

@@ -5,14 +5,14 @@ use std::sync::Arc;
 
 use zonmart_adapters::{
     BcryptHasher, Database, HmacSha256Verifier, HttpWebhookSender, JwtIssuer, RandomSecrets, ResolvingTargetGuard,
-    SenderOptions, SqlAddressRepository, SqlApiKeyRepository, SqlCartRepository, SqlDeliveryStore,
+    SenderOptions, SqlAddressRepository, SqlApiKeyRepository, SqlCartRepository, SqlDeliveryStore, SqlDemoMarkerStore,
     SqlDiscountRepository, SqlEventStore, SqlIdempotencyStore, SqlOrderRepository, SqlProductRepository,
     SqlRefreshTokenStore, SqlShippingMethodRepository, SqlTaxRateRepository, SqlUserRepository, SqlWebhookRepository,
     SystemClock, UlidGenerator,
 };
 use zonmart_app::{
-    AddressService, ApiKeyService, AuthPorts, AuthService, CartService, DiscountService, DispatchSettings,
-    EventComposer, EventService, IdempotencyService, OrderService, PaymentService, ProductService,
+    AddressService, ApiKeyService, AuthPorts, AuthService, CartService, DemoSeeder, DemoShop, DiscountService,
+    DispatchSettings, EventComposer, EventService, IdempotencyService, OrderService, PaymentService, ProductService,
     ShippingMethodService, TaxRateService, UserService, WebhookDispatcher, WebhookPorts, WebhookService,
 };
 use zonmart_domain::RetryPolicy;
@@ -41,6 +41,7 @@ pub struct AppState {
     pub events: EventService,
     pub webhooks: WebhookService,
     pub dispatcher: WebhookDispatcher,
+    pub demo: DemoSeeder,
     pub health: Arc<dyn StoreHealth>,
     /// For the pool gauges of `/metrics`.
     pub database: Database,
@@ -117,6 +118,12 @@ impl AppState {
                 clock.clone(),
                 ids.clone(),
             ),
+            demo: DemoSeeder::new(
+                Arc::new(SqlDemoMarkerStore::new(db.clone())),
+                users.clone(),
+                Arc::new(RandomSecrets),
+                clock.clone(),
+            ),
             idempotency: IdempotencyService::new(Arc::new(SqlIdempotencyStore::new(db.clone())), clock.clone()),
             auth: AuthService::new(AuthPorts {
                 users,
@@ -131,5 +138,19 @@ impl AppState {
             health: Arc::new(db.clone()),
             database: db,
         })
+    }
+
+    /// The services the demo shop is written through.
+    pub fn demo_shop(&self) -> DemoShop<'_> {
+        DemoShop {
+            auth: &self.auth,
+            users: &self.users,
+            products: &self.products,
+            shipping_methods: &self.shipping_methods,
+            tax_rates: &self.tax_rates,
+            discounts: &self.discounts,
+            addresses: &self.addresses,
+            orders: &self.orders,
+        }
     }
 }

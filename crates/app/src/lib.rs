@@ -14,6 +14,8 @@
 //! - [`EventService`]: the event feed; [`EventComposer`]: the event a change writes.
 //! - [`WebhookService`]: subscriptions and their deliveries log;
 //!   [`WebhookDispatcher`]: sends due deliveries.
+//! - [`DemoSeeder`]: the demo shop, written through the services above,
+//!   only to a database that is empty or the demo's own.
 //! - [`IdempotencyService`]: replaying the first answer to a retried request.
 
 mod access;
@@ -21,6 +23,7 @@ pub mod api_keys;
 pub mod auth;
 pub mod cart;
 pub mod checkout;
+pub mod demo;
 pub mod error;
 pub mod events;
 pub mod idempotency;
@@ -37,6 +40,7 @@ pub use api_keys::{ApiKeyService, IssuedApiKey};
 pub use auth::{AuthPorts, AuthService, LoginTokens};
 pub use cart::CartService;
 pub use checkout::{AddressService, DiscountService, ShippingMethodService, TaxRateService};
+pub use demo::{DemoError, DemoReport, DemoSeeder, DemoShop, StoreContents};
 pub use error::AppError;
 pub use events::{EventComposer, EventService, FeedLimit};
 pub use idempotency::{Begin, IdempotencyService};

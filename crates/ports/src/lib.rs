@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod cart_repository;
 pub mod checkout_repositories;
 pub mod clock;
+pub mod demo;
 pub mod events;
 pub mod health;
 pub mod idempotency_store;
@@ -26,6 +27,7 @@ pub use api_keys::ApiKeyRepository;
 pub use cart_repository::CartRepository;
 pub use checkout_repositories::{AddressRepository, DiscountRepository, ShippingMethodRepository, TaxRateRepository};
 pub use clock::Clock;
+pub use demo::{DemoMarker, DemoMarkerStore, StoreSurvey};
 pub use events::{EventStore, FeedPage, OrderEventDraft, ResourceJson};
 pub use health::StoreHealth;
 pub use idempotency_store::{Claim, IdempotencyStore, StoredResponse};
@@ -49,6 +51,7 @@ pub use {
         MockAddressRepository, MockDiscountRepository, MockShippingMethodRepository, MockTaxRateRepository,
     },
     clock::MockClock,
+    demo::MockDemoMarkerStore,
     events::{MockEventStore, MockResourceJson},
     health::MockStoreHealth,
     idempotency_store::MockIdempotencyStore,

@@ -9,6 +9,7 @@ mod checkout;
 mod compat;
 mod contract;
 mod crash;
+mod demo;
 mod integration;
 mod orders;
 mod outage;

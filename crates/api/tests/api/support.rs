@@ -78,15 +78,25 @@ pub async fn spawn_app_with(db: TestDatabase, database: zonmart_adapters::Databa
     let settings =
         Settings { admin_username: Some(ADMIN.into()), admin_password: Some(ADMIN_PASSWORD.into()), ..settings };
     let app = Application::build_with_database(settings, database).await.expect("the app builds");
+    serve(app, db, (ADMIN, ADMIN_PASSWORD)).await
+}
+
+/// Serves `app` on its port and logs `admin` (name, password) in.
+async fn serve(app: Application, db: TestDatabase, admin: (&str, &str)) -> TestApp {
     let base = format!("http://127.0.0.1:{}", app.port());
     actix_web::rt::spawn(app.into_server());
     let client = awc::Client::builder().disable_redirects().timeout(std::time::Duration::from_secs(30)).finish();
     let mut test_app = TestApp { base, client, admin_token: String::new(), _db: db };
-    test_app.admin_token = test_app.login(ADMIN, ADMIN_PASSWORD).await;
+    test_app.admin_token = test_app.login(admin.0, admin.1).await;
     test_app
 }
 
 impl TestApp {
+    /// A handle to the app's store, for wiring services beside the server.
+    pub fn database(&self) -> zonmart_adapters::Database {
+        self._db.database()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
@@ -165,6 +175,18 @@ impl TestApp {
         let token = self.login(username, PASSWORD).await;
         (reply.body, token)
     }
+}
+
+/// The app over `state` (already wired to `db`'s store, for example after
+/// the demo wrote through it), with no configured admin: `admin_token` is
+/// the token of `admin` logged in with `password`.
+pub async fn spawn_app_with_state(
+    db: TestDatabase,
+    state: zonmart_api::state::AppState,
+    admin: (&str, &str),
+) -> TestApp {
+    let app = Application::build_with_state(Settings::for_tests(), state).await.expect("the app builds");
+    serve(app, db, admin).await
 }
 
 /// Over a SQLite file with a pool of several connections, so concurrent
