@@ -12,7 +12,7 @@ use zonmart_ports::{ApiKeyRepository, RepoError};
 
 use crate::db::errors::corrupt;
 use crate::db::versioned::{settle, Unwritten};
-use crate::db::{with_conn, with_read_conn, CacheStatement, Database};
+use crate::db::{with_conn, with_read_conn, with_write_conn, CacheStatement, Database};
 use crate::digest::sha256_hex;
 use crate::schema::api_keys;
 
@@ -100,7 +100,7 @@ impl ApiKeyRepository for SqlApiKeyRepository {
             created_at: key.created_at.naive_utc(),
             updated_at: key.updated_at.naive_utc(),
         };
-        with_conn!(self.db, |conn| {
+        with_write_conn!(self.db, |conn| {
             diesel::insert_into(api_keys::table).values(&row).cached().execute(conn).await.map(|_| ())
         })
     }
@@ -146,7 +146,7 @@ impl ApiKeyRepository for SqlApiKeyRepository {
         let (name, scopes) = (key.name.as_str().to_owned(), scopes_text(key.scopes));
         let (revoked, version, updated_at) = (key.revoked, key.version.get(), key.updated_at.naive_utc());
         let expected = expected.get();
-        let written = with_conn!(self.db, |conn| {
+        let written = with_write_conn!(self.db, |conn| {
             let written = diesel::update(api_keys::table.find(&id).filter(api_keys::version.eq(expected)))
                 .set((
                     api_keys::name.eq(&name),
@@ -169,7 +169,7 @@ impl ApiKeyRepository for SqlApiKeyRepository {
     async fn record_use(&self, id: ApiKeyId, at: Timestamp) -> Result<(), RepoError> {
         let id = id.to_string();
         let at = at.naive_utc();
-        with_conn!(self.db, |conn| {
+        with_write_conn!(self.db, |conn| {
             diesel::update(api_keys::table.find(&id)).set(api_keys::last_used_at.eq(at)).execute(conn).await.map(|_| ())
         })
     }

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use zonmart_ports::{DemoMarker, DemoMarkerStore, RepoError, StoreSurvey};
 
-use crate::db::{with_conn, Database};
+use crate::db::{with_conn, with_write_conn, Database};
 use crate::schema::{demo_marker, products, users};
 
 /// The marker's only row.
@@ -58,7 +58,7 @@ impl DemoMarkerStore for SqlDemoMarkerStore {
             admin_username: marker.admin_username.clone(),
             created_at: marker.created_at.naive_utc(),
         };
-        with_conn!(self.db, |conn| {
+        with_write_conn!(self.db, |conn| {
             diesel::insert_into(demo_marker::table)
                 .values(&row)
                 .on_conflict_do_nothing()

@@ -14,7 +14,7 @@ use zonmart_domain::{IdempotencyKey, Timestamp, UserId};
 use zonmart_ports::{Claim, IdempotencyStore, RepoError, StoredResponse};
 
 use crate::db::errors::corrupt;
-use crate::db::{with_conn, CacheStatement, Database};
+use crate::db::{with_write_conn, CacheStatement, Database};
 use crate::schema::idempotency_keys;
 
 /// Stores idempotency keys and their answers in the `idempotency_keys` table.
@@ -81,7 +81,7 @@ impl IdempotencyStore for SqlIdempotencyStore {
             created_at: now,
             claimed_at: now,
         };
-        let found = with_conn!(self.db, |conn| {
+        let found = with_write_conn!(self.db, |conn| {
             let this = idempotency_keys::table.find((&row.user_id, &row.key));
             // An expired record counts as absent.
             diesel::delete(this.filter(idempotency_keys::created_at.lt(expired_before))).execute(conn).await?;
@@ -137,7 +137,7 @@ impl IdempotencyStore for SqlIdempotencyStore {
     async fn complete(&self, user: UserId, key: &IdempotencyKey, response: &StoredResponse) -> Result<(), RepoError> {
         let (user, key) = (user.to_string(), key.as_str().to_owned());
         let (status_code, body) = (i32::from(response.status), response.body.clone());
-        let completed = with_conn!(self.db, |conn| {
+        let completed = with_write_conn!(self.db, |conn| {
             diesel::update(idempotency_keys::table.find((&user, &key)).filter(idempotency_keys::status_code.is_null()))
                 .set((idempotency_keys::status_code.eq(Some(status_code)), idempotency_keys::body.eq(Some(&body))))
                 .cached()
@@ -153,7 +153,7 @@ impl IdempotencyStore for SqlIdempotencyStore {
     /// Idempotent; a completed answer is never released.
     async fn release(&self, user: UserId, key: &IdempotencyKey) -> Result<(), RepoError> {
         let (user, key) = (user.to_string(), key.as_str().to_owned());
-        with_conn!(self.db, |conn| {
+        with_write_conn!(self.db, |conn| {
             diesel::delete(idempotency_keys::table.find((&user, &key)).filter(idempotency_keys::status_code.is_null()))
                 .execute(conn)
                 .await
@@ -163,7 +163,7 @@ impl IdempotencyStore for SqlIdempotencyStore {
 
     async fn purge_expired(&self, expired_before: Timestamp) -> Result<u64, RepoError> {
         let expired_before = expired_before.naive_utc();
-        let purged = with_conn!(self.db, |conn| {
+        let purged = with_write_conn!(self.db, |conn| {
             diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(expired_before)))
                 .execute(conn)
                 .await

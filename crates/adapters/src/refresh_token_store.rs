@@ -15,7 +15,7 @@ use zonmart_domain::ids::parse_ulid;
 use zonmart_domain::{Timestamp, UserId};
 use zonmart_ports::{Consumed, RefreshToken, RefreshTokenStore, RepoError};
 
-use crate::db::{with_conn, CacheStatement, Database};
+use crate::db::{with_conn, with_write_conn, CacheStatement, Database};
 use crate::digest::sha256_hex;
 use crate::schema::refresh_tokens;
 
@@ -77,7 +77,7 @@ impl RefreshTokenStore for SqlRefreshTokenStore {
             created_at: token.created_at.naive_utc(),
             expires_at: token.expires_at.naive_utc(),
         };
-        with_conn!(self.db, |conn| {
+        with_write_conn!(self.db, |conn| {
             diesel::insert_into(refresh_tokens::table).values(&row).cached().execute(conn).await.map(|_| ())
         })
     }
@@ -85,7 +85,7 @@ impl RefreshTokenStore for SqlRefreshTokenStore {
     async fn consume(&self, secret: &str, now: Timestamp) -> Result<Consumed, RepoError> {
         let hash = sha256_hex(secret.as_bytes());
         let now = now.naive_utc();
-        let found = with_conn!(self.db, |conn| {
+        let found = with_write_conn!(self.db, |conn| {
             let live = diesel::update(
                 refresh_tokens::table
                     .filter(refresh_tokens::secret_hash.eq(&hash))
@@ -139,7 +139,7 @@ impl RefreshTokenStore for SqlRefreshTokenStore {
     async fn revoke_family(&self, family_id: Ulid, now: Timestamp) -> Result<(), RepoError> {
         let family_id = family_id.to_string();
         let now = now.naive_utc();
-        with_conn!(self.db, |conn| {
+        with_write_conn!(self.db, |conn| {
             diesel::update(
                 refresh_tokens::table
                     .filter(refresh_tokens::family_id.eq(&family_id))
@@ -155,7 +155,7 @@ impl RefreshTokenStore for SqlRefreshTokenStore {
 
     async fn purge_expired(&self, now: Timestamp) -> Result<u64, RepoError> {
         let now = now.naive_utc();
-        let purged = with_conn!(self.db, |conn| {
+        let purged = with_write_conn!(self.db, |conn| {
             diesel::delete(refresh_tokens::table.filter(refresh_tokens::expires_at.lt(now))).execute(conn).await
         })?;
         Ok(u64::try_from(purged).unwrap_or(u64::MAX))

@@ -75,8 +75,9 @@ async fn migrations_run_on_a_current_thread_runtime() {
     }
 }
 
-/// A SQLite file of one test's own, with one pooled connection and a second,
-/// plain connection that can hold the write lock.
+/// A SQLite file of one test's own (its one writer connection, one reader)
+/// and a plain connection that can hold the write lock, as another process
+/// on the same file would.
 struct LockableSqlite {
     dir: std::path::PathBuf,
     db: Database,
@@ -130,12 +131,14 @@ async fn a_sqlite_write_abandoned_by_its_caller_still_completes() {
     assert!(abandoned.is_err(), "the insert should still be waiting for the lock");
     store.unlock();
 
-    // The pool's one connection is free only once the abandoned insert ends.
+    // The one writer connection is free only once the abandoned insert ends:
+    // the next write queues behind it, and then alice is there.
+    repo.insert(&Users::new().customer("bob", None), &zonmart_adapters::testing::events::any_event()).await.unwrap();
     assert_eq!(repo.find_by_login("alice").await.unwrap().map(|u| u.id), Some(alice.id));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn waiting_too_long_for_a_pooled_connection_is_unavailable() {
+async fn waiting_too_long_for_the_sqlite_writer_is_unavailable_and_reads_go_on() {
     let mut store = LockableSqlite::new(Duration::from_millis(100)).await;
     let repo = Arc::new(SqlUserRepository::new(store.db.clone()));
 
@@ -146,14 +149,18 @@ async fn waiting_too_long_for_a_pooled_connection_is_unavailable() {
             repo.insert(&Users::new().customer("alice", None), &zonmart_adapters::testing::events::any_event()).await
         })
     };
-    // The writer may not have taken the only connection yet: wait until it has.
+    // The writer may not have taken the one writer connection yet: wait
+    // until it has, then queue a second write behind it.
     let taken = async {
-        while store.db.pool_status().available > 0 {
+        while store.db.writer_status().is_some_and(|writer| writer.size == 0 || writer.available > 0) {
             tokio::task::yield_now().await;
         }
     };
     tokio::time::timeout(Duration::from_secs(5), taken).await.expect("the writer never took the connection");
-    let waiting = repo.find_by_login("alice").await;
+    let waiting =
+        repo.insert(&Users::new().customer("bob", None), &zonmart_adapters::testing::events::any_event()).await;
+    // Reads do not queue behind writes.
+    assert_eq!(repo.find_by_login("alice").await.unwrap(), None);
     store.unlock();
 
     assert!(matches!(waiting, Err(RepoError::Unavailable(_))), "{waiting:?}");

@@ -103,6 +103,11 @@ pub async fn scrape(state: web::Data<AppState>) -> HttpResponse {
     metrics::gauge!("zonmart_db_pool_idle_connections").set(pool.available as f64);
     metrics::gauge!("zonmart_db_pool_in_use_connections").set(pool.size.saturating_sub(pool.available) as f64);
     metrics::gauge!("zonmart_db_pool_waiting_requests").set(pool.waiting as f64);
+    if let Some(writer) = state.database.writer_status() {
+        // SQLite: writes queue in the process for its one writer connection.
+        metrics::gauge!("zonmart_db_writer_busy").set(writer.size.saturating_sub(writer.available) as f64);
+        metrics::gauge!("zonmart_db_writer_queue_waiting").set(writer.waiting as f64);
+    }
     for replica in state.database.replica_status() {
         let labels = [("replica", replica.address)];
         metrics::gauge!("zonmart_db_replica_usable", &labels).set(if replica.usable { 1.0 } else { 0.0 });

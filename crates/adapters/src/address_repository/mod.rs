@@ -12,7 +12,7 @@ use zonmart_ports::{AddressRepository, RepoError};
 use self::rows::AddressChangeset;
 pub(crate) use self::rows::AddressRow;
 use crate::db::versioned::{settle, Unwritten};
-use crate::db::{with_conn, CacheStatement, Database};
+use crate::db::{with_conn, with_write_conn, CacheStatement, Database};
 use crate::schema::addresses;
 
 #[derive(Debug, Clone)]
@@ -30,7 +30,7 @@ impl SqlAddressRepository {
 impl AddressRepository for SqlAddressRepository {
     async fn insert(&self, address: &SavedAddress) -> Result<(), RepoError> {
         let row = AddressRow::from_address(address);
-        with_conn!(self.db, |conn| {
+        with_write_conn!(self.db, |conn| {
             diesel::insert_into(addresses::table).values(&row).cached().execute(conn).await.map(|_| ())
         })
     }
@@ -66,7 +66,7 @@ impl AddressRepository for SqlAddressRepository {
         let id = address.id.to_string();
         let changes = AddressChangeset::from_address(address);
         let expected = expected.get();
-        let written = with_conn!(self.db, |conn| {
+        let written = with_write_conn!(self.db, |conn| {
             let written = diesel::update(addresses::table.find(&id).filter(addresses::version.eq(expected)))
                 .set(&changes)
                 .cached()
@@ -84,7 +84,7 @@ impl AddressRepository for SqlAddressRepository {
     async fn delete(&self, id: AddressId, expected: Version) -> Result<(), RepoError> {
         let id = id.to_string();
         let expected = expected.get();
-        let deleted = with_conn!(self.db, |conn| {
+        let deleted = with_write_conn!(self.db, |conn| {
             let deleted = diesel::delete(addresses::table.find(&id).filter(addresses::version.eq(expected)))
                 .execute(conn)
                 .await?;

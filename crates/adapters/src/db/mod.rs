@@ -38,7 +38,7 @@ pub(crate) use cached::CacheStatement;
 pub(crate) use postgres::PgPool;
 pub(crate) use replicas::ReplicaRead;
 pub use replicas::{ReplicaOptions, ReplicaStatus};
-pub(crate) use sqlite::SqlitePool;
+pub(crate) use sqlite::{SqlitePool, SqliteStore};
 pub(crate) use transaction::{in_write_transaction, Rollback};
 
 /// How long a health check may take before the store counts as down.
@@ -99,6 +99,17 @@ pub struct PoolStatus {
     pub waiting: usize,
 }
 
+impl From<deadpool::Status> for PoolStatus {
+    fn from(status: deadpool::Status) -> Self {
+        PoolStatus {
+            max_size: status.max_size,
+            size: status.size,
+            available: status.available,
+            waiting: status.waiting,
+        }
+    }
+}
+
 /// Binds the calling thread to a PostgreSQL pool shard of its own, so it
 /// drives the connections it uses (see `PoolOptions::worker_shards`). Each
 /// HTTP worker calls this as it starts; it changes nothing on SQLite or with
@@ -118,7 +129,7 @@ pub struct Database {
 #[derive(Clone)]
 pub(crate) enum Backend {
     Postgres { pool: PgPool, config: Arc<tokio_postgres::Config> },
-    Sqlite(SqlitePool),
+    Sqlite(SqliteStore),
 }
 
 impl Database {
@@ -133,7 +144,7 @@ impl Database {
             let config = postgres::parse_url(url, options.connect_timeout)?;
             Self::connect_postgres(config, options)
         } else if let Some(target) = sqlite::parse_url(url)? {
-            Ok(Database { backend: Backend::Sqlite(sqlite::build_pool(target, options)?), replicas: None })
+            Ok(Database { backend: Backend::Sqlite(sqlite::build_store(target, options)?), replicas: None })
         } else {
             Err(DbError::UnsupportedUrl)
         }
@@ -238,7 +249,7 @@ impl Database {
     pub async fn migrate(&self) -> Result<(), DbError> {
         match &self.backend {
             Backend::Postgres { config, .. } => postgres::migrate(Arc::clone(config)).await,
-            Backend::Sqlite(pool) => sqlite::migrate(pool.clone()).await,
+            Backend::Sqlite(store) => sqlite::migrate(store.clone()).await,
         }
     }
 
@@ -253,13 +264,17 @@ impl Database {
     pub fn pool_status(&self) -> PoolStatus {
         let status = match &self.backend {
             Backend::Postgres { pool, .. } => pool.status(),
-            Backend::Sqlite(pool) => pool.status(),
+            Backend::Sqlite(store) => store.readers().status(),
         };
-        PoolStatus {
-            max_size: status.max_size,
-            size: status.size,
-            available: status.available,
-            waiting: status.waiting,
+        PoolStatus::from(status)
+    }
+
+    /// SQLite's queue to its one writer connection (`None` on PostgreSQL):
+    /// `waiting` is the writes queued behind the one running.
+    pub fn writer_status(&self) -> Option<PoolStatus> {
+        match &self.backend {
+            Backend::Postgres { .. } => None,
+            Backend::Sqlite(store) => Some(PoolStatus::from(store.writer().status())),
         }
     }
 
@@ -296,13 +311,10 @@ where
     }
 }
 
-/// Checks a connection out of `$db`'s pool as `$conn` and runs `$body` (a
-/// block evaluating to a `diesel::QueryResult`) on it, in a detached task.
-/// The body's text is repeated for each backend so each one is type-checked;
-/// it must own what it uses (`async move`). Evaluates to
-/// `Result<T, RepoError>`: checkout and query errors are already mapped.
-macro_rules! with_conn {
-    ($db:expr, |$conn:ident| $body:block) => {
+/// The body of [`with_conn!`] and [`with_write_conn!`]: `$sqlite_pool`
+/// names the SQLite store's pool to use (`readers` or `writer`).
+macro_rules! on_conn {
+    ($db:expr, $sqlite_pool:ident, |$conn:ident| $body:block) => {
         match $db.backend() {
             $crate::db::Backend::Postgres { pool, .. } => {
                 let pool = pool.clone();
@@ -314,8 +326,8 @@ macro_rules! with_conn {
                 })
                 .await
             }
-            $crate::db::Backend::Sqlite(pool) => {
-                let pool = pool.clone();
+            $crate::db::Backend::Sqlite(store) => {
+                let pool = store.$sqlite_pool().clone();
                 $crate::db::run_detached(async move {
                     let mut pooled = pool.get().await.map_err($crate::db::errors::from_pool)?;
                     let $conn = &mut *pooled;
@@ -327,7 +339,29 @@ macro_rules! with_conn {
         }
     };
 }
+pub(crate) use on_conn;
+
+/// Checks a connection out of `$db`'s pool as `$conn` and runs `$body` (a
+/// block evaluating to a `diesel::QueryResult`) on it, in a detached task:
+/// for reads (on SQLite a reader connection, which refuses writes). The
+/// body's text is repeated for each backend so each one is type-checked; it
+/// must own what it uses (`async move`). Evaluates to `Result<T, RepoError>`:
+/// checkout and query errors are already mapped.
+macro_rules! with_conn {
+    ($db:expr, |$conn:ident| $body:block) => {
+        $crate::db::on_conn!($db, readers, |$conn| $body)
+    };
+}
 pub(crate) use with_conn;
+
+/// [`with_conn!`] for a single-statement write outside a transaction (on
+/// SQLite it queues for the one writer connection).
+macro_rules! with_write_conn {
+    ($db:expr, |$conn:ident| $body:block) => {
+        $crate::db::on_conn!($db, writer, |$conn| $body)
+    };
+}
+pub(crate) use with_write_conn;
 
 /// [`with_conn!`] for one short read outside any transaction, by key (the
 /// policy of [`shared`] says which): on PostgreSQL it runs on one of the

@@ -1,4 +1,12 @@
-//! SQLite: URL forms, per-connection settings, the pool and migrations.
+//! SQLite: URL forms, per-connection settings, the pools and migrations.
+//!
+//! SQLite takes one writer at a time. Instead of every connection racing
+//! for the write lock (`BEGIN IMMEDIATE`, then busy retries: a long tail),
+//! a file store has one writer connection, and writes queue for it in the
+//! process, first come first served (the writer pool of one); reads run on
+//! the other connections (`query_only`, so a write sent there by mistake
+//! fails at once), which WAL lets run beside the writer. An in-memory store
+//! is one connection doing both.
 
 use deadpool::Runtime;
 use diesel::connection::SimpleConnection;
@@ -14,9 +22,28 @@ use super::{run_detached, DbError, PoolOptions};
 
 pub(crate) type SqlitePool = Pool<SyncConnectionWrapper<SqliteConnection>>;
 
+/// The connections of one SQLite store: readers and the one writer.
+#[derive(Clone)]
+pub(crate) struct SqliteStore {
+    readers: SqlitePool,
+    writer: SqlitePool,
+}
+
+impl SqliteStore {
+    /// For reads outside a write transaction.
+    pub(crate) fn readers(&self) -> &SqlitePool {
+        &self.readers
+    }
+
+    /// For every write: the queue to the one writer connection.
+    pub(crate) fn writer(&self) -> &SqlitePool {
+        &self.writer
+    }
+}
+
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 
-/// SQLite has one writer at a time; more connections only add readers.
+/// Read connections of a file store (besides its one writer).
 const DEFAULT_MAX_SIZE: usize = 4;
 
 /// Wait up to 5 s for another connection's write lock instead of failing at
@@ -24,6 +51,10 @@ const DEFAULT_MAX_SIZE: usize = 4;
 const FILE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
                             PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
 const MEMORY_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;";
+/// A reader refuses to write. (The busy timeout stays for another process
+/// on the same file, such as `zonmart demo` beside a server.)
+const READER_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                              PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA query_only = ON;";
 
 /// Where a SQLite store lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,12 +85,28 @@ pub(crate) fn parse_url(url: &str) -> Result<Option<Target>, DbError> {
     Ok(Some(Target::File(path.to_owned())))
 }
 
-pub(crate) fn build_pool(target: Target, options: PoolOptions) -> Result<SqlitePool, DbError> {
-    let (location, pragmas, max_size) = match target {
-        Target::File(path) => (path, FILE_PRAGMAS, options.max_size.unwrap_or(DEFAULT_MAX_SIZE)),
+pub(crate) fn build_store(target: Target, options: PoolOptions) -> Result<SqliteStore, DbError> {
+    match target {
+        Target::File(path) => {
+            // The writer first: it sets WAL before any reader opens.
+            let writer = build_pool(path.clone(), FILE_PRAGMAS, 1, &options)?;
+            let readers = build_pool(path, READER_PRAGMAS, options.max_size.unwrap_or(DEFAULT_MAX_SIZE), &options)?;
+            Ok(SqliteStore { readers, writer })
+        }
         // Each connection to ":memory:" would open a database of its own.
-        Target::Memory => (":memory:".to_owned(), MEMORY_PRAGMAS, 1),
-    };
+        Target::Memory => {
+            let one = build_pool(":memory:".to_owned(), MEMORY_PRAGMAS, 1, &options)?;
+            Ok(SqliteStore { readers: one.clone(), writer: one })
+        }
+    }
+}
+
+fn build_pool(
+    location: String,
+    pragmas: &'static str,
+    max_size: usize,
+    options: &PoolOptions,
+) -> Result<SqlitePool, DbError> {
     let mut manager_config = ManagerConfig::<SyncConnectionWrapper<SqliteConnection>>::default();
     manager_config.custom_setup = Box::new(move |location| Box::pin(establish(location.to_owned(), pragmas)));
     // A local file does not drop connections as a network does: skipping the
@@ -92,10 +139,11 @@ async fn establish(
     Ok(SyncConnectionWrapper::new(opened?))
 }
 
-/// Runs the pending migrations on a pooled connection, with diesel's
-/// synchronous harness on the wrapper's blocking thread (never diesel-async's
-/// harness, which panics on a current-thread runtime).
-pub(crate) async fn migrate(pool: SqlitePool) -> Result<(), DbError> {
+/// Runs the pending migrations on the writer, with diesel's synchronous
+/// harness on the wrapper's blocking thread (never diesel-async's harness,
+/// which panics on a current-thread runtime).
+pub(crate) async fn migrate(store: SqliteStore) -> Result<(), DbError> {
+    let pool = store.writer;
     let outcome = run_detached(async move {
         let mut conn = pool.get().await.map_err(from_pool)?;
         conn.spawn_blocking(|conn| Ok(conn.run_pending_migrations(MIGRATIONS).map(|_| ()).map_err(|e| e.to_string())))

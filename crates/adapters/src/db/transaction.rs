@@ -85,8 +85,8 @@ macro_rules! in_write_transaction {
                 })
                 .await
             }
-            $crate::db::Backend::Sqlite(pool) => {
-                let pool = pool.clone();
+            $crate::db::Backend::Sqlite(store) => {
+                let pool = store.writer().clone();
                 $crate::db::run_detached(async move {
                     let mut pooled = pool.get().await.map_err($crate::db::errors::from_pool)?;
                     let mut attempt = 1;

@@ -13,7 +13,7 @@ use zonmart_ports::{DiscountRepository, RepoError};
 use self::rows::DiscountChangeset;
 pub(crate) use self::rows::DiscountRow;
 use crate::db::versioned::{settle, Unwritten};
-use crate::db::{with_conn, CacheStatement, Database};
+use crate::db::{with_conn, with_write_conn, CacheStatement, Database};
 use crate::schema::discount_codes;
 
 #[derive(Debug, Clone)]
@@ -37,7 +37,7 @@ fn prefix_end(prefix: &str) -> String {
 impl DiscountRepository for SqlDiscountRepository {
     async fn insert(&self, discount: &Discount) -> Result<(), RepoError> {
         let row = DiscountRow::from_discount(discount);
-        with_conn!(self.db, |conn| {
+        with_write_conn!(self.db, |conn| {
             diesel::insert_into(discount_codes::table).values(&row).cached().execute(conn).await.map(|_| ())
         })
     }
@@ -77,7 +77,7 @@ impl DiscountRepository for SqlDiscountRepository {
         let id = discount.id.to_string();
         let changes = DiscountChangeset::from_discount(discount);
         let expected = expected.get();
-        let written = with_conn!(self.db, |conn| {
+        let written = with_write_conn!(self.db, |conn| {
             let written = diesel::update(discount_codes::table.find(&id).filter(discount_codes::version.eq(expected)))
                 .set(&changes)
                 .cached()

@@ -21,7 +21,7 @@ use zonmart_domain::{EventFilter, FeedPosition, Timestamp};
 use zonmart_ports::{EventStore, FeedPage, RepoError};
 
 pub(crate) use self::rows::EventRow;
-use crate::db::{with_conn, Backend, Database};
+use crate::db::{with_conn, with_write_conn, Backend, Database};
 use crate::schema::events;
 
 /// What hides events of transactions that may still be running (see the
@@ -96,7 +96,7 @@ impl EventStore for SqlEventStore {
 
     async fn purge_before(&self, before: Timestamp) -> Result<u64, RepoError> {
         let before = before.naive_utc();
-        let purged = with_conn!(self.db, |conn| {
+        let purged = with_write_conn!(self.db, |conn| {
             diesel::delete(events::table.filter(events::created_at.lt(before))).execute(conn).await
         })?;
         Ok(purged as u64)

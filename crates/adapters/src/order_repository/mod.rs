@@ -23,7 +23,7 @@ use zonmart_ports::{OrderFilter, OrderRepository, PaymentRecord, PlaceOrder, Pla
 use self::rows::{OrderItemRow, OrderRow};
 use self::status::{update_status, StatusColumns};
 use crate::db::versioned::{settle, Unwritten};
-use crate::db::{in_write_transaction, with_conn, CacheStatement, Database, Rollback};
+use crate::db::{in_write_transaction, with_conn, with_write_conn, CacheStatement, Database, Rollback};
 use crate::event_store::{insert_event, EventRow};
 use crate::schema::{discount_codes, discount_customer_uses, order_items, orders, products};
 
@@ -207,7 +207,7 @@ impl OrderRepository for SqlOrderRepository {
         let id = id.to_string();
         let expected = expected.get();
         // The lines go with the order (ON DELETE CASCADE).
-        let deleted = with_conn!(self.db, |conn| {
+        let deleted = with_write_conn!(self.db, |conn| {
             let deleted =
                 diesel::delete(orders::table.find(&id).filter(orders::version.eq(expected))).execute(conn).await?;
             if deleted > 0 {

@@ -60,7 +60,7 @@ pub(super) async fn place(db: &Database, request: &PlaceOrder) -> Result<Order, 
     let request = request.clone();
     let checked_out = match db.backend() {
         Backend::Postgres { pool, .. } => Pooled::Postgres(pool.clone()),
-        Backend::Sqlite(pool) => Pooled::Sqlite(pool.clone()),
+        Backend::Sqlite(store) => Pooled::Sqlite(store.writer().clone()),
     };
     run_detached(async move {
         let mut conn = checked_out.get().await?;

@@ -14,7 +14,7 @@ use zonmart_ports::{RepoError, ShippingMethodRepository};
 pub(crate) use self::rows::ShippingMethodRow;
 use self::rows::{country_pattern, ShippingMethodChangeset};
 use crate::db::versioned::{settle, Unwritten};
-use crate::db::{with_conn, CacheStatement, Database};
+use crate::db::{with_conn, with_write_conn, CacheStatement, Database};
 use crate::schema::shipping_methods;
 
 #[derive(Debug, Clone)]
@@ -32,7 +32,7 @@ impl SqlShippingMethodRepository {
 impl ShippingMethodRepository for SqlShippingMethodRepository {
     async fn insert(&self, method: &ShippingMethod) -> Result<(), RepoError> {
         let row = ShippingMethodRow::from_method(method);
-        with_conn!(self.db, |conn| {
+        with_write_conn!(self.db, |conn| {
             diesel::insert_into(shipping_methods::table).values(&row).cached().execute(conn).await.map(|_| ())
         })
     }
@@ -73,7 +73,7 @@ impl ShippingMethodRepository for SqlShippingMethodRepository {
         let id = method.id.to_string();
         let changes = ShippingMethodChangeset::from_method(method);
         let expected = expected.get();
-        let written = with_conn!(self.db, |conn| {
+        let written = with_write_conn!(self.db, |conn| {
             let written =
                 diesel::update(shipping_methods::table.find(&id).filter(shipping_methods::version.eq(expected)))
                     .set(&changes)

@@ -12,7 +12,7 @@ use zonmart_ports::{RepoError, TaxRateRepository};
 use self::rows::TaxRateChangeset;
 pub(crate) use self::rows::TaxRateRow;
 use crate::db::versioned::{settle, Unwritten};
-use crate::db::{with_conn, CacheStatement, Database};
+use crate::db::{with_conn, with_write_conn, CacheStatement, Database};
 use crate::schema::tax_rates;
 
 #[derive(Debug, Clone)]
@@ -30,7 +30,7 @@ impl SqlTaxRateRepository {
 impl TaxRateRepository for SqlTaxRateRepository {
     async fn insert(&self, rate: &TaxRate) -> Result<(), RepoError> {
         let row = TaxRateRow::from_rate(rate);
-        with_conn!(self.db, |conn| {
+        with_write_conn!(self.db, |conn| {
             diesel::insert_into(tax_rates::table).values(&row).cached().execute(conn).await.map(|_| ())
         })
     }
@@ -62,7 +62,7 @@ impl TaxRateRepository for SqlTaxRateRepository {
         let id = rate.id.to_string();
         let changes = TaxRateChangeset::from_rate(rate);
         let expected = expected.get();
-        let written = with_conn!(self.db, |conn| {
+        let written = with_write_conn!(self.db, |conn| {
             let written = diesel::update(tax_rates::table.find(&id).filter(tax_rates::version.eq(expected)))
                 .set(&changes)
                 .cached()
@@ -80,7 +80,7 @@ impl TaxRateRepository for SqlTaxRateRepository {
     async fn delete(&self, id: TaxRateId, expected: Version) -> Result<(), RepoError> {
         let id = id.to_string();
         let expected = expected.get();
-        let deleted = with_conn!(self.db, |conn| {
+        let deleted = with_write_conn!(self.db, |conn| {
             let deleted = diesel::delete(tax_rates::table.find(&id).filter(tax_rates::version.eq(expected)))
                 .execute(conn)
                 .await?;

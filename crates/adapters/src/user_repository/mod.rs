@@ -16,7 +16,7 @@ use zonmart_ports::{RepoError, UserFilter, UserRepository};
 use self::rows::{to_naive, NewUserRow, UserChangeset, UserRow};
 use crate::db::like::{lower, prefix_pattern};
 use crate::db::versioned::{settle, Unwritten};
-use crate::db::{in_write_transaction, with_conn, with_read_conn, CacheStatement, Database, Rollback};
+use crate::db::{in_write_transaction, with_conn, with_read_conn, with_write_conn, CacheStatement, Database, Rollback};
 use crate::event_store::{insert_event, EventRow};
 use crate::schema::users;
 
@@ -108,7 +108,7 @@ impl UserRepository for SqlUserRepository {
         let id = user.id.to_string();
         let changes = UserChangeset::from_user(user);
         let expected = expected.get();
-        let outcome = with_conn!(self.db, |conn| {
+        let outcome = with_write_conn!(self.db, |conn| {
             let written = diesel::update(live().filter(users::id.eq(&id)).filter(users::version.eq(expected)))
                 .set(&changes)
                 .cached()
@@ -133,7 +133,7 @@ impl UserRepository for SqlUserRepository {
     ) -> Result<(), RepoError> {
         let id = id.to_string();
         let (current, replacement) = (current.as_str().to_owned(), replacement.as_str().to_owned());
-        with_conn!(self.db, |conn| {
+        with_write_conn!(self.db, |conn| {
             diesel::update(live().filter(users::id.eq(&id)).filter(users::password_hash.eq(&current)))
                 .set(users::password_hash.eq(&replacement))
                 .cached()
@@ -147,7 +147,7 @@ impl UserRepository for SqlUserRepository {
         let id = id.to_string();
         let at = to_naive(at);
         let expected = expected.map(Version::get);
-        let outcome = with_conn!(self.db, |conn| {
+        let outcome = with_write_conn!(self.db, |conn| {
             let mut delete = diesel::update(live().filter(users::id.eq(&id)))
                 .set((users::deleted_at.eq(Some(at)), users::version.eq(users::version + 1), users::updated_at.eq(at)))
                 .into_boxed();

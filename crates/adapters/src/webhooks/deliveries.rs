@@ -26,7 +26,7 @@ use zonmart_ports::{DeliveryCounts, DeliveryStore, DueDelivery, RepoError};
 
 use super::WebhookRow;
 use crate::db::errors::corrupt;
-use crate::db::{in_write_transaction, with_conn, Backend, Database, Rollback};
+use crate::db::{in_write_transaction, with_conn, with_write_conn, Backend, Database, Rollback};
 use crate::event_store::{feed_query, horizon, EventRow};
 use crate::schema::{events, webhook_deliveries, webhook_fanout, webhooks};
 
@@ -222,7 +222,7 @@ impl DeliveryStore for SqlDeliveryStore {
         let (attempts, code, error) = (delivery.attempts, delivery.last_status_code, delivery.last_error.clone());
         let next = delivery.next_attempt_at.map(|t| t.naive_utc());
         let updated_at = delivery.updated_at.naive_utc();
-        with_conn!(self.db, |conn| {
+        with_write_conn!(self.db, |conn| {
             diesel::update(webhook_deliveries::table.find(&id))
                 .set((
                     webhook_deliveries::status.eq(status),
@@ -270,7 +270,7 @@ impl DeliveryStore for SqlDeliveryStore {
 
     async fn retry(&self, webhook_id: WebhookId, delivery_id: Ulid, now: Timestamp) -> Result<(), RepoError> {
         let (webhook_id, id, now) = (webhook_id.to_string(), delivery_id.to_string(), now.naive_utc());
-        let written = with_conn!(self.db, |conn| {
+        let written = with_write_conn!(self.db, |conn| {
             diesel::update(webhook_deliveries::table.find(&id).filter(webhook_deliveries::webhook_id.eq(&webhook_id)))
                 .set((
                     webhook_deliveries::status.eq(DeliveryStatus::Pending.as_str()),
@@ -289,7 +289,7 @@ impl DeliveryStore for SqlDeliveryStore {
 
     async fn purge_finished(&self, before: Timestamp) -> Result<u64, RepoError> {
         let before = before.naive_utc();
-        let purged = with_conn!(self.db, |conn| {
+        let purged = with_write_conn!(self.db, |conn| {
             diesel::delete(
                 webhook_deliveries::table
                     .filter(webhook_deliveries::status.ne(DeliveryStatus::Pending.as_str()))

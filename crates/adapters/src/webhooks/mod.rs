@@ -16,7 +16,7 @@ use zonmart_ports::{RepoError, WebhookRepository};
 
 use crate::db::errors::corrupt;
 use crate::db::versioned::{settle, Unwritten};
-use crate::db::{with_conn, Database};
+use crate::db::{with_conn, with_write_conn, Database};
 use crate::schema::webhooks;
 
 pub use deliveries::SqlDeliveryStore;
@@ -105,7 +105,7 @@ impl WebhookRepository for SqlWebhookRepository {
     async fn insert(&self, webhook: &Webhook, secret: &str) -> Result<(), RepoError> {
         let row = WebhookRow::from_webhook(webhook);
         let secret = secret.to_owned();
-        with_conn!(self.db, |conn| {
+        with_write_conn!(self.db, |conn| {
             diesel::insert_into(webhooks::table)
                 .values((&row, webhooks::secret.eq(&secret)))
                 .execute(conn)
@@ -140,7 +140,7 @@ impl WebhookRepository for SqlWebhookRepository {
     async fn update(&self, webhook: &Webhook, expected: Version) -> Result<(), RepoError> {
         let row = WebhookRow::from_webhook(webhook);
         let expected = expected.get();
-        let written = with_conn!(self.db, |conn| {
+        let written = with_write_conn!(self.db, |conn| {
             let written = diesel::update(webhooks::table.find(&row.id).filter(webhooks::version.eq(expected)))
                 .set(&row)
                 .execute(conn)
@@ -158,7 +158,7 @@ impl WebhookRepository for SqlWebhookRepository {
     async fn delete(&self, id: WebhookId, expected: Version) -> Result<(), RepoError> {
         let id = id.to_string();
         let expected = expected.get();
-        let deleted = with_conn!(self.db, |conn| {
+        let deleted = with_write_conn!(self.db, |conn| {
             let deleted =
                 diesel::delete(webhooks::table.find(&id).filter(webhooks::version.eq(expected))).execute(conn).await?;
             if deleted > 0 {
