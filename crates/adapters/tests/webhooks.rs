@@ -20,6 +20,7 @@ on_each_backend!(
     a_subscription_reads_back_and_updates_at_its_version,
     events_fan_out_to_the_subscriptions_that_want_them_once,
     a_claimed_delivery_is_nobody_elses_until_its_lease_ends,
+    one_claim_takes_a_batch_and_each_subscription_gets_its_event,
     a_recorded_try_shows_in_the_log_and_a_retry_makes_it_due,
 );
 
@@ -91,6 +92,29 @@ async fn a_claimed_delivery_is_nobody_elses_until_its_lease_ends(db: Database) {
     assert!(store.claim_due(now, Duration::seconds(60), 10).await.unwrap().is_empty(), "leased");
     let later = now + Duration::seconds(61);
     assert_eq!(store.claim_due(later, Duration::seconds(60), 10).await.unwrap().len(), 1, "the lease ran out");
+}
+
+async fn one_claim_takes_a_batch_and_each_subscription_gets_its_event(db: Database) {
+    let (hooks, store) = (SqlWebhookRepository::new(db.clone()), SqlDeliveryStore::new(db.clone()));
+    let (erp, mailer) = (hook(EventFilter::All), hook(EventFilter::All));
+    hooks.insert(&erp, "whsec_erp").await.unwrap();
+    hooks.insert(&mailer, "whsec_mailer").await.unwrap();
+    for _ in 0..3 {
+        write_product_event(&db, EventType::ProductCreated).await;
+    }
+    fan_out(&store, 3).await;
+    let now = Utc::now();
+    let first = store.claim_due(now, Duration::seconds(60), 4).await.unwrap();
+    assert_eq!(first.len(), 4, "a claim takes up to its limit");
+    let rest = store.claim_due(now, Duration::seconds(60), 10).await.unwrap();
+    assert_eq!(rest.len(), 2, "and the next one what is left");
+    let mut sent: Vec<_> = first.iter().chain(&rest).map(|due| (due.event.id, due.secret.clone())).collect();
+    sent.sort();
+    sent.dedup();
+    assert_eq!(sent.len(), 6, "every event once to each subscription, with that subscription's secret");
+    for due in first.iter().chain(&rest) {
+        assert_eq!(due.event.id, due.delivery.event_id, "each delivery carries its own event");
+    }
 }
 
 async fn a_recorded_try_shows_in_the_log_and_a_retry_makes_it_due(db: Database) {

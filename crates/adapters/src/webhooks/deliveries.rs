@@ -96,6 +96,37 @@ struct Candidate {
     id: String,
 }
 
+/// Deliveries inserted by one statement of the fan-out on PostgreSQL: 11
+/// parameters each, well under its 65,535.
+const FAN_OUT_INSERT_ROWS: usize = 1000;
+
+/// Writes the deliveries a fan-out made, each at most once per subscription
+/// and event: on PostgreSQL one multi-row statement per chunk (rather than a
+/// round trip per delivery); on SQLite row by row, as diesel cannot combine
+/// its multi-row insert with `ON CONFLICT` there (and in-process calls have
+/// no round trips to save).
+trait InsertDeliveries {
+    async fn insert_deliveries(&mut self, rows: &[DeliveryRow]) -> QueryResult<()>;
+}
+
+impl InsertDeliveries for diesel_async::AsyncPgConnection {
+    async fn insert_deliveries(&mut self, rows: &[DeliveryRow]) -> QueryResult<()> {
+        for chunk in rows.chunks(FAN_OUT_INSERT_ROWS) {
+            diesel::insert_into(webhook_deliveries::table).values(chunk).on_conflict_do_nothing().execute(self).await?;
+        }
+        Ok(())
+    }
+}
+
+impl InsertDeliveries for diesel_async::sync_connection_wrapper::SyncConnectionWrapper<diesel::SqliteConnection> {
+    async fn insert_deliveries(&mut self, rows: &[DeliveryRow]) -> QueryResult<()> {
+        for row in rows {
+            diesel::insert_into(webhook_deliveries::table).values(row).on_conflict_do_nothing().execute(self).await?;
+        }
+        Ok(())
+    }
+}
+
 const LOCK_FANOUT_PG: &str = "SELECT txid, seq FROM webhook_fanout WHERE id = 1 FOR UPDATE SKIP LOCKED";
 const LOCK_FANOUT_SQLITE: &str = "SELECT txid, seq FROM webhook_fanout WHERE id = 1";
 const CANDIDATES_PG: &str = "SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
@@ -127,11 +158,12 @@ impl DeliveryStore for SqlDeliveryStore {
                 .into_iter()
                 .filter_map(|row| row.into_webhook().ok())
                 .collect::<Vec<_>>();
+            let mut deliveries = Vec::new();
             for row in &rows {
                 let Ok(kind) = row.event_type.parse::<EventType>() else { continue };
                 let at = row.created_at.and_utc();
                 for hook in hooks.iter().filter(|hook| hook.wants(kind, at)) {
-                    let delivery = DeliveryRow {
+                    deliveries.push(DeliveryRow {
                         id: zonmart_ports::IdGenerator::generate(&ids).to_string(),
                         webhook_id: hook.id.to_string(),
                         event_id: row.id.clone(),
@@ -143,14 +175,10 @@ impl DeliveryStore for SqlDeliveryStore {
                         next_attempt_at: Some(now),
                         created_at: now,
                         updated_at: now,
-                    };
-                    diesel::insert_into(webhook_deliveries::table)
-                        .values(&delivery)
-                        .on_conflict_do_nothing()
-                        .execute(conn)
-                        .await?;
+                    });
                 }
             }
+            InsertDeliveries::insert_deliveries(conn, &deliveries).await?;
             diesel::update(webhook_fanout::table.find(1))
                 .set((webhook_fanout::txid.eq(last_txid), webhook_fanout::seq.eq(last_seq)))
                 .execute(conn)
@@ -163,40 +191,53 @@ impl DeliveryStore for SqlDeliveryStore {
     async fn claim_due(&self, now: Timestamp, lease: Duration, limit: u32) -> Result<Vec<DueDelivery>, RepoError> {
         let candidates = if self.postgres() { CANDIDATES_PG } else { CANDIDATES_SQLITE };
         let (now, until) = (now.naive_utc(), (now + lease).naive_utc());
+        // Four statements whatever the batch: the candidates, the lease taken
+        // on all of them at once, then their subscriptions and their events.
         let claimed = in_write_transaction!(self.db, |conn| {
-            let ids = diesel::sql_query(candidates)
+            let candidates = diesel::sql_query(candidates)
                 .bind::<SqlTimestamp, _>(now)
                 .bind::<BigInt, _>(i64::from(limit))
                 .load::<Candidate>(conn)
-                .await?;
-            let mut claimed = Vec::with_capacity(ids.len());
-            for Candidate { id } in ids {
-                let taken = diesel::update(
-                    webhook_deliveries::table
-                        .find(&id)
-                        .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending.as_str()))
-                        .filter(webhook_deliveries::lease_until.is_null().or(webhook_deliveries::lease_until.lt(now))),
-                )
-                .set(webhook_deliveries::lease_until.eq(Some(until)))
-                .execute(conn)
-                .await?;
-                if taken == 0 {
-                    continue;
-                }
-                let (delivery, url, secret) = webhook_deliveries::table
-                    .inner_join(webhooks::table)
-                    .filter(webhook_deliveries::id.eq(&id))
-                    .select((DeliveryRow::as_select(), webhooks::url, webhooks::secret))
-                    .first::<(DeliveryRow, String, String)>(conn)
-                    .await?;
-                let event = events::table
-                    .filter(events::id.eq(&delivery.event_id))
-                    .select(EventRow::as_select())
-                    .first::<EventRow>(conn)
-                    .await
-                    .optional()?;
-                claimed.push((delivery, url, secret, event));
+                .await?
+                .into_iter()
+                .map(|Candidate { id }| id)
+                .collect::<Vec<_>>();
+            if candidates.is_empty() {
+                return Ok(Vec::new());
             }
+            let taken = diesel::update(
+                webhook_deliveries::table
+                    .filter(webhook_deliveries::id.eq_any(&candidates))
+                    .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending.as_str()))
+                    .filter(webhook_deliveries::lease_until.is_null().or(webhook_deliveries::lease_until.lt(now))),
+            )
+            .set(webhook_deliveries::lease_until.eq(Some(until)))
+            .returning(webhook_deliveries::id)
+            .get_results::<String>(conn)
+            .await?;
+            let deliveries = webhook_deliveries::table
+                .inner_join(webhooks::table)
+                .filter(webhook_deliveries::id.eq_any(&taken))
+                .select((DeliveryRow::as_select(), webhooks::url, webhooks::secret))
+                .load::<(DeliveryRow, String, String)>(conn)
+                .await?;
+            let event_ids = deliveries.iter().map(|(d, _, _)| d.event_id.clone()).collect::<Vec<_>>();
+            let events = events::table
+                .filter(events::id.eq_any(&event_ids))
+                .select(EventRow::as_select())
+                .load::<EventRow>(conn)
+                .await?
+                .into_iter()
+                .map(|row| (row.id.clone(), row))
+                .collect::<std::collections::HashMap<_, _>>();
+            let claimed = deliveries
+                .into_iter()
+                .map(|(delivery, url, secret)| {
+                    // One event may go to several subscriptions.
+                    let event = events.get(&delivery.event_id).cloned();
+                    (delivery, url, secret, event)
+                })
+                .collect::<Vec<_>>();
             Ok::<_, Rollback<std::convert::Infallible>>(claimed)
         })?
         .map_err(|never| match never {})?;
