@@ -50,9 +50,11 @@ impl FromRequest for Authenticated {
 }
 
 /// A caller with an access token valid now (signature and expiry), its user
-/// NOT looked up: only for a use case that checks the user exists and is
-/// enabled inside its own transaction (placing an order), which saves the
-/// look-up's round trip. Everything else takes [`Authenticated`].
+/// NOT looked up yet: only for a use case that checks the user exists and is
+/// enabled inside its own transaction (placing an order), or for one that
+/// needs the user itself ([`TokenHolder::current_user`], `GET /users/me`),
+/// which each save a look-up's round trip. Everything else takes
+/// [`Authenticated`]. API keys are refused: these are user-account calls.
 #[derive(Debug, Clone)]
 pub struct TokenHolder {
     pub session: Session,
@@ -64,6 +66,12 @@ impl TokenHolder {
     /// make it itself.
     pub async fn authenticate(&self, state: &AppState) -> Result<Actor, ApiError> {
         Ok(state.auth.authenticate(&self.token).await?)
+    }
+
+    /// The token's user, after the same full check as [`Authenticated`], in
+    /// that one look-up.
+    pub async fn current_user(&self, state: &AppState) -> Result<zonmart_domain::User, ApiError> {
+        Ok(state.auth.current_user(&self.token).await?)
     }
 }
 

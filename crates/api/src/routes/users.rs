@@ -8,7 +8,7 @@ use zonmart_ports::UserFilter;
 use crate::dto::page::{PageBody, PageQuery};
 use crate::dto::users::{CreateUserRequest, UpdateUserRequest, UserBody, UserListQuery};
 use crate::dto::VersionBody;
-use crate::extract::{parse_id, ApiJson, ApiQuery, Authenticated, MaybeJson, Precondition};
+use crate::extract::{parse_id, ApiJson, ApiQuery, Authenticated, MaybeJson, Precondition, TokenHolder};
 use crate::problem::{ApiError, ProblemDetails};
 use crate::rate_limit::AuthLimit;
 use crate::routes::{created, method_not_allowed, resource};
@@ -39,8 +39,8 @@ fn user_response(status: StatusCode, user: &zonmart_domain::User) -> HttpRespons
 #[utoipa::path(get, path = "/api/v1/users/me", tag = "users", security(("bearer" = []), ("oauth2" = [])), responses(
     (status = 200, body = UserBody, headers(("ETag" = String))),
 ))]
-pub async fn me(state: web::Data<AppState>, caller: Authenticated) -> Result<HttpResponse, ApiError> {
-    let user = state.users.get(&caller.0, caller.0.user_id).await?;
+pub async fn me(state: web::Data<AppState>, caller: TokenHolder) -> Result<HttpResponse, ApiError> {
+    let user = caller.current_user(&state).await?;
     Ok(user_response(StatusCode::OK, &user))
 }
 

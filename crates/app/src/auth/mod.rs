@@ -181,11 +181,16 @@ impl AuthService {
     /// been ended since (a password change, a disable); the role is the
     /// user's current one, so a demotion takes effect at once.
     pub async fn authenticate(&self, bearer: &str) -> Result<Actor, AppError> {
+        let user = self.current_user(bearer).await?;
+        Ok(Actor::user(user.id, user.role))
+    }
+
+    /// The user behind a bearer token, checked as [`AuthService::authenticate`]
+    /// checks it, with that one look-up (`GET /users/me` needs nothing more).
+    pub async fn current_user(&self, bearer: &str) -> Result<User, AppError> {
         let claims = self.tokens.verify(bearer, self.clock.now())?;
         match self.users.find(claims.user_id).await? {
-            Some(user) if !user.disabled && user.session_generation == claims.session_generation => {
-                Ok(Actor::user(user.id, user.role))
-            }
+            Some(user) if !user.disabled && user.session_generation == claims.session_generation => Ok(user),
             _ => Err(AppError::Unauthorized),
         }
     }

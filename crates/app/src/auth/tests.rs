@@ -145,6 +145,18 @@ async fn a_valid_token_of_an_existing_user_authenticates_with_their_current_role
 }
 
 #[tokio::test]
+async fn the_current_user_is_the_one_look_up_authentication_makes() {
+    let mut tokens = MockTokenIssuer::new();
+    tokens.expect_verify().returning(|_, _| Ok(claims_for(1, Role::Customer)));
+    let mut repo = MockUserRepository::new();
+    repo.expect_find().with(eq(user_id(1))).times(1).returning(|_| Ok(Some(stored_user(1, Role::Customer))));
+
+    let user = service(repo, tokens).current_user("tok").await.unwrap();
+
+    assert_eq!(user, stored_user(1, Role::Customer));
+}
+
+#[tokio::test]
 async fn an_expired_or_invalid_token_is_unauthorized() {
     let mut tokens = MockTokenIssuer::new();
     tokens.expect_verify().with(eq("old"), eq(t0())).returning(|_, _| Err(TokenError::Expired));
