@@ -94,13 +94,14 @@ echo "instance_2_back_in_rotation_after_ms=\$(( (\$(date +%s%N) - back) / 100000
 EOF
 chmod +x "$ZONMART_FLEET_DIR/kill-2.sh"
 EVENT="$ZONMART_FLEET_DIR/kill-2.sh"
-# Each of the 6 load threads has at most one request in flight on the
-# killed instance; nothing else may fail. (4 writers: a release build places
+# Each of the 8 load threads (4 order writers, 2 readers, 2 racing on one
+# cart) has at most one request in flight on the killed instance; nothing
+# else may fail. (4 writers: a release build places
 # about 500 orders a second here, and every one of them is then followed to
 # its webhook delivery and its expiry.)
 python3 "$ROOT/scripts/order-load.py" --base "$FLEET_URL" --admin "admin:$ADMIN_PASSWORD" \
-    --seconds 20 --writers 4 --readers 2 --event-at 5 --event "$EVENT" \
-    --psql-url "$FLEET_DATABASE_URL" --label fleet-kill --max-failures 6 | tee "$ZONMART_FLEET_DIR/load.out"
+    --seconds 20 --writers 4 --readers 2 --carters 2 --event-at 5 --event "$EVENT" \
+    --psql-url "$FLEET_DATABASE_URL" --label fleet-kill --max-failures 8 | tee "$ZONMART_FLEET_DIR/load.out"
 grep -q '^RESULT ' "$ZONMART_FLEET_DIR/load.out" || fail "no load result"
 "$FLEET" status
 

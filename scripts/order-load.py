@@ -11,7 +11,9 @@ what the database holds. Python 3 standard library only.
 Setup: registers a customer, logs in, creates a product with a large stock as
 the admin. Load: `--writers` threads POST /api/v1/orders (one line, quantity
 1) and `--readers` threads GET the product list and the product, until
-`--seconds` have passed. Nothing is retried: a 201 is acknowledged (its order
+`--seconds` have passed; `--carters` threads share one other customer's cart
+and set its line over and over, each time with the version it just read
+(`If-Match`), so they race each other's writes. Nothing is retried: a 201 is acknowledged (its order
 id kept), any other status is a failure (counted by status), and a request
 with no answer (timeout, broken connection) is "unknown". After the load,
 the database is asked (psql, on the primary) for the customer's orders and
@@ -21,6 +23,9 @@ the product's stock:
 - the stock equals the initial stock minus the quantities of the stored
   orders, and the stored orders that were not acknowledged are at most the
   unknown and 5xx requests (a commit whose answer was lost);
+- every cart write answered 200 got a version no other write got, and the
+  cart's final version is 1 + the acknowledged writes (+ at most the writes
+  that went unanswered): a stale write was refused (412), never lost;
 - with `--event`, the time from the event to the first 201 after the last
   failed write ("writes served again") is measured and printed.
 
@@ -42,9 +47,9 @@ import uuid
 TIMEOUT = 10.0
 
 
-def call(base, method, path, body=None, token=None, form=False):
+def call(base, method, path, body=None, token=None, form=False, headers=None):
     """(status, parsed body) or (None, error text) when no answer came."""
-    headers = {"Accept": "application/json"}
+    headers = {"Accept": "application/json", **(headers or {})}
     data = None
     if body is not None:
         if form:
@@ -94,6 +99,10 @@ class Tally:
         self.read_unknown = 0
         self.write_events = []  # (monotonic end time, ok: bool)
         self.write_latencies = []
+        self.cart_versions = []  # versions answered 200 to a cart write
+        self.cart_stale = 0  # 412: another write came first
+        self.cart_failures = {}
+        self.cart_unknown = 0
 
     def write(self, started, status, body):
         ended = time.monotonic()
@@ -119,6 +128,18 @@ class Tally:
                 self.read_failures[str(status)] = self.read_failures.get(str(status), 0) + 1
 
 
+    def cart(self, status, body):
+        with self.lock:
+            if status == 200 and isinstance(body, dict) and "version" in body:
+                self.cart_versions.append(body["version"])
+            elif status == 412:
+                self.cart_stale += 1
+            elif status is None:
+                self.cart_unknown += 1
+            else:
+                self.cart_failures[str(status)] = self.cart_failures.get(str(status), 0) + 1
+
+
 def psql(url, sql):
     out = subprocess.run(["psql", url, "-XtAq", "-v", "ON_ERROR_STOP=1", "-c", sql],
                          capture_output=True, text=True, timeout=30)
@@ -134,6 +155,7 @@ def main():
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--writers", type=int, default=8)
     parser.add_argument("--readers", type=int, default=2)
+    parser.add_argument("--carters", type=int, default=0, help="threads racing on one shared cart")
     parser.add_argument("--stock", type=int, default=1_000_000)
     parser.add_argument("--event-at", type=float, default=None, help="seconds into the load")
     parser.add_argument("--event", default=None, help="shell command run once at --event-at")
@@ -159,6 +181,14 @@ def main():
                         {"name": f"Load {customer}", "price_cents": 100, "stock": args.stock}, token=admin_token)
     product_id = must("create product", status, body, 201)["id"]
     order = {"items": [{"product_id": product_id, "quantity": 1}]}
+    cart_token = None
+    if args.carters:
+        shopper = f"cart-{uuid.uuid4().hex[:12]}"
+        status, body = call(base, "POST", "/api/v1/auth/register", {"username": shopper, "password": "load-password-1"})
+        must("register the cart's customer", status, body, 201)
+        cart_token = login(base, shopper, "load-password-1")
+        status, body = call(base, "GET", "/api/v1/cart", token=cart_token)
+        cart_initial_version = must("create the cart", status, body, 200)["version"]
 
     tally = Tally()
     start = time.monotonic()
@@ -181,6 +211,19 @@ def main():
             tally.read(status)
             n += 1
 
+    def carter():
+        n = 0
+        while time.monotonic() < deadline:
+            status, body = call(base, "GET", "/api/v1/cart", token=cart_token)
+            if status != 200 or not isinstance(body, dict):
+                tally.cart(status, body)
+                time.sleep(0.05)
+                continue
+            n += 1
+            status, body = call(base, "PUT", f"/api/v1/cart/items/{product_id}", {"quantity": n % 7 + 1},
+                                token=cart_token, headers={"If-Match": f'"{body["version"]}"'})
+            tally.cart(status, body)
+
     def disrupt():
         time.sleep(max(0.0, start + args.event_at - time.monotonic()))
         event["at"] = time.monotonic()
@@ -189,6 +232,7 @@ def main():
 
     threads = [threading.Thread(target=writer) for _ in range(args.writers)]
     threads += [threading.Thread(target=reader) for _ in range(args.readers)]
+    threads += [threading.Thread(target=carter) for _ in range(args.carters)]
     if args.event:
         threads.append(threading.Thread(target=disrupt))
     for t in threads:
@@ -226,7 +270,8 @@ def main():
     not_acknowledged = len(set(stored_ids) - set(acknowledged))
     server_errors = sum(n for s, n in tally.write_failures.items() if s.startswith("5"))
     failed = sum(tally.write_failures.values()) + tally.write_unknown \
-        + sum(tally.read_failures.values()) + tally.read_unknown
+        + sum(tally.read_failures.values()) + tally.read_unknown \
+        + sum(tally.cart_failures.values()) + tally.cart_unknown
     latencies = sorted(tally.write_latencies)
 
     checks = {
@@ -235,6 +280,19 @@ def main():
         "stock_matches_stored_orders": stock == args.stock - stored_quantity,
         "unacknowledged_orders_within_unknown_and_5xx": not_acknowledged <= tally.write_unknown + server_errors,
     }
+    cart = None
+    if args.carters:
+        status, body = call(base, "GET", "/api/v1/cart", token=cart_token)
+        final_version = must("read the cart", status, body, 200)["version"]
+        acked = tally.cart_versions
+        cart_server_errors = sum(n for s, n in tally.cart_failures.items() if s.startswith("5"))
+        lost_or_unacked = final_version - cart_initial_version - len(acked)
+        checks["cart_writes_got_distinct_versions"] = len(set(acked)) == len(acked)
+        checks["cart_version_counts_every_acknowledged_write"] = \
+            0 <= lost_or_unacked <= tally.cart_unknown + cart_server_errors
+        cart = {"acknowledged_200": len(acked), "refused_stale_412": tally.cart_stale,
+                "failed_by_status": tally.cart_failures, "unknown_no_answer": tally.cart_unknown,
+                "initial_version": cart_initial_version, "final_version": final_version}
     if args.max_failures is not None:
         checks["failed_requests_within_bound"] = failed <= args.max_failures
     if args.max_read_failures is not None:
@@ -254,6 +312,7 @@ def main():
             "max_ms": round(1000 * latencies[-1], 1) if latencies else None,
         },
         "reads": {"ok_200": tally.read_ok, "failed_by_status": tally.read_failures, "unknown_no_answer": tally.read_unknown},
+        "cart": cart,
         "stored_orders": len(stored_ids),
         "stored_not_acknowledged": not_acknowledged,
         "acknowledged_missing": len(missing),
