@@ -24,7 +24,7 @@ use zonmart_ports::{ProductFilter, ProductRepository, ProductSort, RepoError};
 use self::listing::{Bind, Dialect, Listing, Statement};
 use self::rows::{ProductChangeset, ProductRow};
 use self::search::{Ask, Search};
-use crate::db::versioned::{settle, Unwritten};
+use crate::db::versioned::{version_checked, Unwritten};
 use crate::db::{
     in_write_transaction, with_conn, with_read_conn, Backend, CacheStatement, Database, ReplicaRead, Rollback,
 };
@@ -84,16 +84,23 @@ macro_rules! run_search {
                 $before
             }
             match ask {
+                // Cached: a listing's text depends on its shape (filters,
+                // sort, a cursor, the number of words searched), never on
+                // the values, which are bound; preparing it once per
+                // connection saves a planning and a round trip per request.
                 Ask::Rows(statement) => {
-                    let rows = bound(&*$conn, &statement).load::<ProductRow>($conn).await?;
+                    let rows =
+                        crate::db::CacheStatement::cached(bound(&*$conn, &statement)).load::<ProductRow>($conn).await?;
                     $search.take_rows(rows);
                 }
                 Ask::Ranked(statement) => {
-                    let rows = bound(&*$conn, &statement).load::<RankedRow>($conn).await?;
+                    let rows =
+                        crate::db::CacheStatement::cached(bound(&*$conn, &statement)).load::<RankedRow>($conn).await?;
                     $search.take_ranked(rows.into_iter().map(|r| (r.tier, r.product)).collect());
                 }
                 Ask::Terms(statement) => {
-                    let terms = bound(&*$conn, &statement).load::<Term>($conn).await?;
+                    let terms =
+                        crate::db::CacheStatement::cached(bound(&*$conn, &statement)).load::<Term>($conn).await?;
                     $search.take_terms(terms.into_iter().map(|t| t.term).collect());
                 }
             }
@@ -212,6 +219,6 @@ impl ProductRepository for SqlProductRepository {
             insert_event!(&event).execute(conn).await?;
             Ok(())
         })?;
-        settle(written)
+        version_checked(written)
     }
 }
