@@ -241,6 +241,29 @@ lines.append(
     f"| {starts.get('sqlite_start_seeded_ms', 0):.0f} ms |"
 )
 
+# -------------------------------------------------------------- the peer
+peer = summary(("peer", "product", 32))
+product32 = summary(("pg", "product", 32))
+if peer and product32:
+    peer_ratio = paired_ratio(("pg", "product", 32), ("peer", "product", 32))
+    lines += [
+        "",
+        "### The peer: what a Python shop backend would serve",
+        "",
+        "The same product read over the same seeded table by bench/peer/app.py (FastAPI, SQLAlchemy 2 async, asyncpg, "
+        "a pool of 16, two uvicorn workers), measured by the same wrk script right after the API's run in each round.",
+        "",
+        "| GET /api/v1/products/{id}, 32 connections | req/s (min–max) | p50 ms | p99 ms | errors | server CPU |",
+        "|---|---:|---:|---:|---:|---:|",
+        f"| Zonmart | {product32['rps']:.0f} ({product32['rps_min']:.0f}–{product32['rps_max']:.0f}){mark(product32)} "
+        f"| {ms(product32['p50'])} | {ms(product32['p99'])} | {product32['errors']} | {product32['cpu']['server']:.0f}% |",
+        f"| peer | {peer['rps']:.0f} ({peer['rps_min']:.0f}–{peer['rps_max']:.0f}){mark(peer)} "
+        f"| {ms(peer['p50'])} | {ms(peer['p99'])} | {peer['errors']} | {peer['cpu']['server']:.0f}% |",
+        "",
+        f"Zonmart / peer: **{peer_ratio:.1f}×** (median of the per-round ratios)." if peer_ratio else "",
+    ]
+    total_errors += peer["errors"]
+
 # -------------------------------------------------------------- targets
 targets = []
 
@@ -273,6 +296,19 @@ for b, label in (("pg", "PostgreSQL"), ("sqlite", "SQLite")):
 for key, value in sorted(starts.items()):
     label = key.replace("_ms", "").replace("pg_", "PostgreSQL ").replace("sqlite_", "SQLite ").replace("_", " ")
     target(f"start-up to ready < 1 s ({label})", value < 1000, f"{value:.0f} ms")
+list32 = summary(("pg", "list", 32))
+list_ratio = paired_ratio(("pg", "list", 32), ("pgbench", "list", 32))
+if list_ratio is not None:
+    target("GET /products?limit=20 ≥ 0.6 × pgbench (list.sql) at 32 connections", list_ratio >= 0.6, f"{list_ratio:.2f}")
+if list32:
+    target("GET /products?limit=20 p99 < 20 ms at 32 connections", list32["p99"] < 20, f"{list32['p99']:.2f} ms")
+me32 = summary(("pg", "me", 32))
+if me32 and product32:
+    r = me32["rps"] / product32["rps"]
+    target("GET /users/me ≥ 0.8 × GET /products/{id} req/s at 32 connections", r >= 0.8, f"{r:.2f}")
+sqlite_order32 = summary(("sqlite", "order", 32))
+if sqlite_order32:
+    target("SQLite POST /orders p99 < 50 ms at 32 connections", sqlite_order32["p99"] < 50, f"{sqlite_order32['p99']:.2f} ms")
 target("no request errors in any run", total_errors == 0, str(total_errors))
 
 lines += ["", "### Targets", "", "| target | measured | |", "|---|---:|---|"]

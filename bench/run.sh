@@ -16,7 +16,7 @@ RUNS=${BENCH_RUNS:-3}                   # runs per figure; the median is reporte
 CONNECTIONS=${BENCH_CONNECTIONS:-"32 256"}
 WRK_THREADS=${BENCH_WRK_THREADS:-2}
 PG_ENDPOINTS=${BENCH_PG_ENDPOINTS:-"product list me patch order checkout"}
-PGBENCH_SCRIPTS=${BENCH_PGBENCH_SCRIPTS:-"product order order-pipelined checkout"}
+PGBENCH_SCRIPTS=${BENCH_PGBENCH_SCRIPTS:-"product list me order order-pipelined checkout"}
 # pgbench at 256 clients cannot run here (max_connections 100, shared): by
 # default it runs at 32 only; "32 256" runs the second at what is free.
 PGBENCH_CONNECTIONS=${BENCH_PGBENCH_CONNECTIONS:-32}
@@ -60,6 +60,21 @@ step() { printf '[%4ds] %s\n' "$(($(date +%s) - STARTED))" "$*"; }
 die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
 meta() { printf '%s=%s\n' "$1" "$2" >>"$META"; }
 
+# The peer (bench/peer/app.py: FastAPI, SQLAlchemy async, asyncpg, two
+# uvicorn workers), what a Python shop backend would serve: the same product
+# read over the same seeded table, measured by the same wrk script.
+PEER=${BENCH_PEER:-1}
+PEER_PORT=$((${BENCH_PORT:-18100} + 1))
+PEER_PID=""
+stop_peer() {
+    [[ -n $PEER_PID ]] || return 0
+    kill -TERM "$PEER_PID" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$PEER_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$PEER_PID" 2>/dev/null && pkill -KILL -P "$PEER_PID" 2>/dev/null && kill -KILL "$PEER_PID" 2>/dev/null
+    wait "$PEER_PID" 2>/dev/null || true
+    PEER_PID=""
+}
+
 stop_server() {
     [[ -n $SERVER_PID ]] || return 0
     if kill -0 "$SERVER_PID" 2>/dev/null; then
@@ -74,6 +89,7 @@ stop_server() {
 cleanup() {
     local status=$?
     stop_server
+    stop_peer
     if [[ ${BENCH_KEEP_DB:-0} != 1 ]]; then
         psql -q -d postgres -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1 || true
         rm -f "$SQLITE_DB" "$SQLITE_DB-wal" "$SQLITE_DB-shm"
@@ -104,6 +120,11 @@ if ! "$VENV/bin/python" -c 'import bcrypt' 2>/dev/null; then
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check 'bcrypt==5.0.0'
 fi
 PY=$VENV/bin/python
+if [[ $PEER == 1 ]] && ! "$PY" -c 'import fastapi, uvicorn, sqlalchemy, asyncpg' 2>/dev/null; then
+    step "installing the peer's packages from PyPI into $VENV (fastapi, uvicorn, sqlalchemy, asyncpg)"
+    "$PY" -m pip install --quiet --disable-pip-version-check fastapi 'uvicorn[standard]' 'sqlalchemy[asyncio]' asyncpg ||
+        die "the peer's packages did not install (BENCH_PEER=0 skips the peer)"
+fi
 
 # ---------------------------------------------------------------- quiet machine
 # Figures are only meaningful when nothing else loads the 2 cores. Before
@@ -199,7 +220,7 @@ wrk_run() { # backend endpoint connections run
     cpu_start
     env BENCH_WRK_JSON="$RAW/$name.json" BENCH_TOKENS="$OUT/tokens.txt" BENCH_ADMIN_TOKEN="$(cat "$OUT/admin-token.txt")" \
         BENCH_PATCH_USERS="$OUT/patch-users.txt" BENCH_USERNAMES="$OUT/usernames.txt" BENCH_PASSWORD="$PASSWORD" \
-        wrk -t"$WRK_THREADS" -c"$c" -d"${DURATION}s" --timeout 10s -s "$BENCH/wrk/$endpoint.lua" "$BASE" \
+        wrk -t"$WRK_THREADS" -c"$c" -d"${DURATION}s" --timeout 10s -s "$BENCH/wrk/$endpoint.lua" "${RUN_BASE:-$BASE}" \
         >"$RAW/$name.txt" 2>&1 || die "wrk failed: $(tail -5 "$RAW/$name.txt")"
     busy_now && busy=1
     [[ -s $RAW/$name.json ]] || die "wrk wrote no figures for $name: $(tail -5 "$RAW/$name.txt")"
@@ -299,6 +320,27 @@ meta server_db_connections "$SERVER_DB_CONNECTIONS"
 meta pg_max_connections "$(psql -qAt -d postgres -c 'SHOW max_connections')"
 step "PostgreSQL: warm-up (1 s of GET /products/{id}, not counted)"
 wrk -t"$WRK_THREADS" -c32 -d1s -s "$BENCH/wrk/product.lua" "$BASE" >/dev/null 2>&1 || true
+# The peer's run of the product read follows the API's at 32 connections.
+# It runs only for its own runs: its two workers hold 32 connections of
+# PostgreSQL's 100 once warm, which pgbench's runs need.
+start_peer() {
+    (cd "$BENCH/peer" && exec env REF_DB="postgresql+asyncpg://$PGUSER@$PGHOST:$PGPORT/$PG_DB" \
+        "$VENV/bin/uvicorn" app:app --host 127.0.0.1 --port "$PEER_PORT" --workers 2 --log-level warning) \
+        >>"$OUT/peer.log" 2>&1 &
+    PEER_PID=$!
+    python3 "$BENCH/tools.py" wait-ready "http://127.0.0.1:$PEER_PORT/api/v1/products/01KBPR$(printf '%020d' 1)" \
+        "$(date +%s%N)" 30 >/dev/null || { tail -20 "$OUT/peer.log" >&2; die "the peer did not answer"; }
+    # Warm-up, not counted: every worker opens its pool.
+    wrk -t"$WRK_THREADS" -c32 -d1s -s "$BENCH/wrk/product.lua" "http://127.0.0.1:$PEER_PORT" >/dev/null 2>&1 || true
+}
+peer_after() { # endpoint connections run
+    [[ $PEER == 1 && $1 == product && $2 == 32 ]] || return 0
+    step "the peer (FastAPI + SQLAlchemy async + asyncpg, 2 uvicorn workers), run $3/$RUNS: product at 32 connections (${DURATION} s)"
+    start_peer
+    local SERVER_PID=$PEER_PID
+    RUN_BASE="http://127.0.0.1:$PEER_PORT" wrk_run peer product 32 "$3"
+    stop_peer
+}
 # pgbench runs the scripts of an endpoint (`product`; `order` and
 # `order-pipelined`) right after the API's run at the same connection count,
 # so each API / pgbench ratio compares runs seconds apart: this machine's
@@ -322,6 +364,7 @@ for run in $(seq 1 "$RUNS"); do
             step "PostgreSQL run $run/$RUNS: $endpoint at $c connections (${DURATION} s)"
             wrk_run pg "$endpoint" "$c" "$run"
             pgbench_after "$endpoint" "$c" "$run"
+            peer_after "$endpoint" "$c" "$run"
         done
     done
     # Scripts of endpoints the API did not run, or at other client counts.

@@ -215,6 +215,23 @@ def _postgres_ticks(port: str) -> dict[str, int]:
     return ticks
 
 
+def _tree_ticks(pid: str) -> int:
+    """A server's CPU ticks with its live children's (the peer's uvicorn
+    workers; Zonmart has none)."""
+    ticks = _ticks(pid)
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = f.read().rsplit(")", 1)[1].split()[1]
+        except (OSError, IndexError):
+            continue
+        if ppid == pid:
+            ticks += _ticks(entry)
+    return ticks
+
+
 def _snapshot(bash_pid: str, server_pid: str) -> dict:
     with open("/proc/stat") as f:
         cpu = [int(x) for x in f.readline().split()[1:]]
@@ -223,7 +240,7 @@ def _snapshot(bash_pid: str, server_pid: str) -> dict:
         "total": sum(cpu[:8]),
         "busy": sum(cpu[:8]) - idle,
         "client": _ticks(bash_pid, children=True),  # wrk, pgbench (and this script's other children)
-        "server": _ticks(server_pid),
+        "server": _tree_ticks(server_pid),
         "postgres": _postgres_ticks(os.environ.get("PGPORT", "5432")),
     }
 
