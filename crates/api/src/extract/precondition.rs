@@ -15,10 +15,13 @@ enum Source {
     Body,
 }
 
-/// A stated version, and where it was stated.
+/// A stated version, and where it was stated. A handler makes its versioned
+/// write through [`Precondition::write`], the one door to the version: the
+/// conflict is then reported as this precondition says, and cannot be
+/// forgotten.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Precondition {
-    pub version: Version,
+    version: Version,
     source: Source,
 }
 
@@ -40,9 +43,18 @@ impl Precondition {
         }
     }
 
-    /// Reports a use case's error: a version conflict stated by `If-Match`
-    /// is a failed precondition (412), by the body a conflict (409).
-    pub fn explain(self, error: AppError) -> ApiError {
+    /// Runs a versioned write at the stated version and reports its error
+    /// as this precondition says: a stale `If-Match` is a failed
+    /// precondition (412), a stale body version a conflict (409).
+    pub async fn write<T, W>(self, write: impl FnOnce(Version) -> W) -> Result<T, ApiError>
+    where
+        W: std::future::Future<Output = Result<T, AppError>>,
+    {
+        write(self.version).await.map_err(|error| self.report(error))
+    }
+
+    /// A use case's error as this precondition reports it.
+    fn report(self, error: AppError) -> ApiError {
         match (error, self.source) {
             (AppError::VersionConflict { current }, Source::IfMatch) => ApiError::PreconditionFailed { current },
             (other, _) => ApiError::App(other),
@@ -143,7 +155,7 @@ mod tests {
             let stated = Precondition::resolve(&req(Some(other)), None).unwrap();
             assert_eq!(stated.version, Version::MAX, "{other}");
             let current = Version::new(3).unwrap();
-            assert_eq!(status(stated.explain(AppError::VersionConflict { current })), 412, "{other}");
+            assert_eq!(status(stated.report(AppError::VersionConflict { current })), 412, "{other}");
         }
     }
 
@@ -153,7 +165,7 @@ mod tests {
         let conflict = || AppError::VersionConflict { current };
         let by_header = Precondition::resolve(&req(Some("\"6\"")), None).unwrap();
         let by_body = Precondition::resolve(&req(None), Some(6)).unwrap();
-        assert_eq!(status(by_header.explain(conflict())), 412);
-        assert_eq!(status(by_body.explain(conflict())), 409);
+        assert_eq!(status(by_header.report(conflict())), 412);
+        assert_eq!(status(by_body.report(conflict())), 409);
     }
 }

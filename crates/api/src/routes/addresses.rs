@@ -100,11 +100,7 @@ pub async fn update_address(
     let id: AddressId = parse_id(&path, "id")?;
     let precondition = Precondition::resolve(&req, body.0.version)?;
     let changes = body.0.into_domain()?;
-    let address = state
-        .addresses
-        .update(&caller.0, id, precondition.version, changes)
-        .await
-        .map_err(|e| precondition.explain(e))?;
+    let address = precondition.write(|version| state.addresses.update(&caller.0, id, version, changes)).await?;
     Ok(resource(StatusCode::OK, address.version, &AddressBody::from(&address)))
 }
 
@@ -128,6 +124,6 @@ pub async fn delete_address(
 ) -> Result<HttpResponse, ApiError> {
     let id: AddressId = parse_id(&path, "id")?;
     let precondition = Precondition::resolve(&req, body.0.and_then(|b| b.version))?;
-    state.addresses.delete(&caller.0, id, precondition.version).await.map_err(|e| precondition.explain(e))?;
+    precondition.write(|version| state.addresses.delete(&caller.0, id, version)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -101,6 +101,6 @@ pub async fn revoke_api_key(
 ) -> Result<HttpResponse, ApiError> {
     let id: ApiKeyId = parse_id(&path, "id")?;
     let precondition = Precondition::resolve(&req, body.0.and_then(|b| b.version))?;
-    state.api_keys.revoke(&caller.0, id, precondition.version).await.map_err(|e| precondition.explain(e))?;
+    precondition.write(|version| state.api_keys.revoke(&caller.0, id, version)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

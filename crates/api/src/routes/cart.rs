@@ -60,11 +60,7 @@ pub async fn set_cart_item(
     let product_id: ProductId = parse_id(&path, "product_id")?;
     let precondition = Precondition::resolve(&req, body.0.version)?;
     let quantity = Quantity::new(body.0.quantity).map_err(|e| ApiError::invalid("quantity", e.to_string()))?;
-    let cart = state
-        .cart
-        .set_item(&caller.0, product_id, quantity, precondition.version)
-        .await
-        .map_err(|e| precondition.explain(e))?;
+    let cart = precondition.write(|version| state.cart.set_item(&caller.0, product_id, quantity, version)).await?;
     Ok(cart_response(&cart))
 }
 
@@ -89,11 +85,7 @@ pub async fn remove_cart_item(
 ) -> Result<HttpResponse, ApiError> {
     let product_id: ProductId = parse_id(&path, "product_id")?;
     let precondition = Precondition::resolve(&req, body.0.and_then(|b| b.version))?;
-    let cart = state
-        .cart
-        .remove_item(&caller.0, product_id, precondition.version)
-        .await
-        .map_err(|e| precondition.explain(e))?;
+    let cart = precondition.write(|version| state.cart.remove_item(&caller.0, product_id, version)).await?;
     Ok(cart_response(&cart))
 }
 
@@ -112,6 +104,6 @@ pub async fn clear_cart(
     body: MaybeJson<VersionBody>,
 ) -> Result<HttpResponse, ApiError> {
     let precondition = Precondition::resolve(&req, body.0.and_then(|b| b.version))?;
-    let cart = state.cart.clear(&caller.0, precondition.version).await.map_err(|e| precondition.explain(e))?;
+    let cart = precondition.write(|version| state.cart.clear(&caller.0, version)).await?;
     Ok(cart_response(&cart))
 }

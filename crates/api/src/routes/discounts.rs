@@ -103,11 +103,7 @@ pub async fn update_discount(
     let id: DiscountId = parse_id(&path, "id")?;
     let precondition = Precondition::resolve(&req, body.0.version)?;
     let changes = body.0.into_domain()?;
-    let code = state
-        .discounts
-        .update(&caller.0, id, precondition.version, changes)
-        .await
-        .map_err(|e| precondition.explain(e))?;
+    let code = precondition.write(|version| state.discounts.update(&caller.0, id, version, changes)).await?;
     Ok(resource(StatusCode::OK, code.version, &DiscountBody::from(&code)))
 }
 
@@ -132,6 +128,6 @@ pub async fn archive_discount(
 ) -> Result<HttpResponse, ApiError> {
     let id: DiscountId = parse_id(&path, "id")?;
     let precondition = Precondition::resolve(&req, body.0.and_then(|b| b.version))?;
-    state.discounts.archive(&caller.0, id, precondition.version).await.map_err(|e| precondition.explain(e))?;
+    precondition.write(|version| state.discounts.archive(&caller.0, id, version)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

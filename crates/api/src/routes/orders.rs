@@ -189,11 +189,8 @@ pub async fn update_order(
 ) -> Result<HttpResponse, ApiError> {
     let id: OrderId = parse_id(&path, "id")?;
     let precondition = Precondition::resolve(&req, body.0.version)?;
-    let order = state
-        .orders
-        .change_status(&caller.0, id, precondition.version, body.0.status.into())
-        .await
-        .map_err(|e| precondition.explain(e))?;
+    let order =
+        precondition.write(|version| state.orders.change_status(&caller.0, id, version, body.0.status.into())).await?;
     Ok(resource(StatusCode::OK, order.version, &OrderBody::from(&order)))
 }
 
@@ -219,6 +216,6 @@ pub async fn delete_order(
 ) -> Result<HttpResponse, ApiError> {
     let id: OrderId = parse_id(&path, "id")?;
     let precondition = Precondition::resolve(&req, body.0.and_then(|b| b.version))?;
-    state.orders.delete(&caller.0, id, precondition.version).await.map_err(|e| precondition.explain(e))?;
+    precondition.write(|version| state.orders.delete(&caller.0, id, version)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

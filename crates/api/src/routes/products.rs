@@ -98,11 +98,7 @@ pub async fn update_product(
     let id: ProductId = parse_id(&path, "id")?;
     let precondition = Precondition::resolve(&req, body.0.version)?;
     let changes = body.0.into_domain()?;
-    let product = state
-        .products
-        .update(&caller.0, id, precondition.version, changes)
-        .await
-        .map_err(|e| precondition.explain(e))?;
+    let product = precondition.write(|version| state.products.update(&caller.0, id, version, changes)).await?;
     Ok(resource(StatusCode::OK, product.version, &ProductBody::from(&product)))
 }
 
@@ -129,6 +125,6 @@ pub async fn archive_product(
 ) -> Result<HttpResponse, ApiError> {
     let id: ProductId = parse_id(&path, "id")?;
     let precondition = Precondition::resolve(&req, body.0.and_then(|b| b.version))?;
-    state.products.archive(&caller.0, id, precondition.version).await.map_err(|e| precondition.explain(e))?;
+    precondition.write(|version| state.products.archive(&caller.0, id, version)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -100,11 +100,7 @@ pub async fn update_shipping_method(
     let id: ShippingMethodId = parse_id(&path, "id")?;
     let precondition = Precondition::resolve(&req, body.0.version)?;
     let changes = body.0.into_domain()?;
-    let method = state
-        .shipping_methods
-        .update(&caller.0, id, precondition.version, changes)
-        .await
-        .map_err(|e| precondition.explain(e))?;
+    let method = precondition.write(|version| state.shipping_methods.update(&caller.0, id, version, changes)).await?;
     Ok(resource(StatusCode::OK, method.version, &ShippingMethodBody::from(&method)))
 }
 
@@ -130,6 +126,6 @@ pub async fn archive_shipping_method(
 ) -> Result<HttpResponse, ApiError> {
     let id: ShippingMethodId = parse_id(&path, "id")?;
     let precondition = Precondition::resolve(&req, body.0.and_then(|b| b.version))?;
-    state.shipping_methods.archive(&caller.0, id, precondition.version).await.map_err(|e| precondition.explain(e))?;
+    precondition.write(|version| state.shipping_methods.archive(&caller.0, id, version)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -95,11 +95,7 @@ pub async fn update_tax_rate(
     let id: TaxRateId = parse_id(&path, "id")?;
     let precondition = Precondition::resolve(&req, body.0.version)?;
     let changes = body.0.into_domain()?;
-    let rate = state
-        .tax_rates
-        .update(&caller.0, id, precondition.version, changes)
-        .await
-        .map_err(|e| precondition.explain(e))?;
+    let rate = precondition.write(|version| state.tax_rates.update(&caller.0, id, version, changes)).await?;
     Ok(resource(StatusCode::OK, rate.version, &TaxRateBody::from(&rate)))
 }
 
@@ -124,6 +120,6 @@ pub async fn delete_tax_rate(
 ) -> Result<HttpResponse, ApiError> {
     let id: TaxRateId = parse_id(&path, "id")?;
     let precondition = Precondition::resolve(&req, body.0.and_then(|b| b.version))?;
-    state.tax_rates.delete(&caller.0, id, precondition.version).await.map_err(|e| precondition.explain(e))?;
+    precondition.write(|version| state.tax_rates.delete(&caller.0, id, version)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

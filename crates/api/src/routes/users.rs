@@ -127,8 +127,7 @@ pub async fn update_user(
     let id: UserId = parse_id(&path, "id")?;
     let precondition = Precondition::resolve(&req, body.0.version)?;
     let changes = body.0.into_domain()?;
-    let user =
-        state.users.update(&caller.0, id, precondition.version, changes).await.map_err(|e| precondition.explain(e))?;
+    let user = precondition.write(|version| state.users.update(&caller.0, id, version, changes)).await?;
     Ok(user_response(StatusCode::OK, &user))
 }
 
@@ -154,6 +153,6 @@ pub async fn delete_user(
 ) -> Result<HttpResponse, ApiError> {
     let id: UserId = parse_id(&path, "id")?;
     let precondition = Precondition::resolve(&req, body.0.and_then(|b| b.version))?;
-    state.users.delete(&caller.0, id, Some(precondition.version)).await.map_err(|e| precondition.explain(e))?;
+    precondition.write(|version| state.users.delete(&caller.0, id, Some(version))).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -115,11 +115,7 @@ pub async fn update_webhook(
     let id: WebhookId = parse_id(&path, "id")?;
     let precondition = Precondition::resolve(&req, body.0.version)?;
     let changes = body.0.into_domain()?;
-    let hook = state
-        .webhooks
-        .update(&caller.0, id, precondition.version, changes)
-        .await
-        .map_err(|e| precondition.explain(e))?;
+    let hook = precondition.write(|version| state.webhooks.update(&caller.0, id, version, changes)).await?;
     Ok(resource(StatusCode::OK, hook.version, &WebhookBody::from(&hook)))
 }
 
@@ -144,7 +140,7 @@ pub async fn delete_webhook(
 ) -> Result<HttpResponse, ApiError> {
     let id: WebhookId = parse_id(&path, "id")?;
     let precondition = Precondition::resolve(&req, body.0.and_then(|b| b.version))?;
-    state.webhooks.delete(&caller.0, id, precondition.version).await.map_err(|e| precondition.explain(e))?;
+    precondition.write(|version| state.webhooks.delete(&caller.0, id, version)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
