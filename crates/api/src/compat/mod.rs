@@ -2,8 +2,10 @@
 //! existing clients work while they move to `/api/v1`.
 //!
 //! This module only translates shapes: every request goes to the same use
-//! cases as its v1 twin, with the same authentication, ownership and stock
-//! rules. What differs from v1 lives here and nowhere else: 200 instead of
+//! cases as its v1 twin (or to the use case's seed variant, which decides
+//! the seed's own rules: a named user must be the caller, unversioned
+//! writes at the current version), with the same authentication, ownership
+//! and stock rules. What differs from v1 lives here and nowhere else: 200 instead of
 //! 201, decimal `price` in major units, `skip`/`limit` instead of cursors,
 //! versions in `?current_version=` (or none, where the seed had none).
 //! Every operation is marked deprecated in the OpenAPI document.
@@ -23,7 +25,3 @@ pub fn configure(cfg: &mut web::ServiceConfig, auth_limit: &AuthLimit) {
     products::configure(cfg);
     orders::configure(cfg);
 }
-
-/// How many times an unversioned seed write retries when a concurrent v1
-/// write moved the record on between its read and its write.
-pub(crate) const UNVERSIONED_RETRIES: usize = 3;

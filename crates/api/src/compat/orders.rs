@@ -4,13 +4,10 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
-use zonmart_app::{AppError, OrderRequest};
-use zonmart_domain::{
-    Actor, Limit, OrderId, OrderItem, OrderItems, OrderStatus, PageRequest, ProductId, Quantity, UserId,
-};
+use zonmart_app::OrderRequest;
+use zonmart_domain::{OrderId, OrderItem, OrderItems, ProductId, Quantity, UserId};
 
 use super::dto::SeedAddToCart;
-use super::UNVERSIONED_RETRIES;
 use crate::dto::cart::CartBody;
 use crate::dto::orders::OrderBody;
 use crate::extract::{parse_id, ApiJson, ApiQuery, Authenticated, TokenHolder};
@@ -35,33 +32,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// The seed named the acting user in the request; v1 acts for the caller.
-/// Naming someone else is refused: carts and orders are the caller's own.
-fn must_be_caller(actor: &Actor, raw_user_id: &str) -> Result<(), ApiError> {
-    let user_id: UserId = parse_id(raw_user_id, "user_id")?;
-    if user_id == actor.user_id {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("carts and orders can only be the caller's own".into()).into())
-    }
-}
-
-/// Runs an unversioned seed write at the version it just read, again if a
-/// concurrent writer moved the record on in between.
-async fn at_current_version<T, F, Fut>(mut attempt: F) -> Result<T, AppError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, AppError>>,
-{
-    let mut tries = 0;
-    loop {
-        match attempt().await {
-            Err(AppError::VersionConflict { .. }) if tries < UNVERSIONED_RETRIES => tries += 1,
-            other => return other,
-        }
-    }
-}
-
 /// Seed "add to cart": one more of the product in the caller's cart. Use
 /// `PUT /api/v1/cart/items/{product_id}`.
 #[deprecated]
@@ -77,16 +47,9 @@ pub async fn add_to_cart(
     caller: Authenticated,
     body: ApiJson<SeedAddToCart>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = caller.0;
-    must_be_caller(&actor, &body.0.user_id)?;
+    let named: UserId = parse_id(&body.0.user_id, "user_id")?;
     let product_id: ProductId = parse_id(&body.0.product_id, "product_id")?;
-    let cart = at_current_version(|| async {
-        let current = state.cart.get(&actor).await?;
-        let held = current.cart.lines.iter().find(|l| l.product_id == product_id).map_or(0, |l| l.quantity.get());
-        let quantity = Quantity::new(held + 1).map_err(|e| AppError::validation("product_id", &e.to_string()))?;
-        state.cart.set_item(&actor, product_id, quantity, current.cart.version).await
-    })
-    .await?;
+    let cart = state.cart.add_one(&caller.0, named, product_id).await?;
     Ok(HttpResponse::Ok().json(CartBody::from(&cart)))
 }
 
@@ -113,15 +76,14 @@ pub struct SeedOrderQuery {
 ))]
 pub async fn place_order(
     state: web::Data<AppState>,
-    caller: Authenticated,
     token: TokenHolder,
     query: ApiQuery<SeedOrderQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    must_be_caller(&caller.0, &query.user_id)?;
+    let named: UserId = parse_id(&query.user_id, "user_id")?;
     let product_id: ProductId = parse_id(&query.product_id, "product_id")?;
     let quantity = Quantity::new(query.quantity).map_err(|e| ApiError::invalid("quantity", e.to_string()))?;
     let items = OrderItems::new(vec![OrderItem { product_id, quantity }])?;
-    let order = state.orders.place(token.session, OrderRequest::Items(items), Default::default()).await?;
+    let order = state.orders.place_as(token.session, named, OrderRequest::Items(items), Default::default()).await?;
     Ok(HttpResponse::Ok().json(OrderBody::from(&order)))
 }
 
@@ -142,22 +104,8 @@ pub async fn user_orders(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let user_id: UserId = parse_id(&path, "user_id")?;
-    if !caller.0.may_act_for(user_id) {
-        return Err(AppError::NotFound.into());
-    }
-    let mut orders = Vec::new();
-    let mut page =
-        PageRequest { limit: Limit::new(100).map_err(|e| ApiError::invalid("limit", e.to_string()))?, after: None };
-    loop {
-        let batch = state.orders.list(&caller.0, Some(user_id), None, page.clone()).await?;
-        orders.extend(batch.items.iter().map(OrderBody::from));
-        match batch.next {
-            Some(next) if orders.len() < MAX_SEED_ORDERS => page.after = Some(next),
-            _ => break,
-        }
-    }
-    orders.truncate(MAX_SEED_ORDERS);
-    Ok(HttpResponse::Ok().json(orders))
+    let orders = state.orders.recent_of(&caller.0, user_id, MAX_SEED_ORDERS).await?;
+    Ok(HttpResponse::Ok().json(orders.iter().map(OrderBody::from).collect::<Vec<_>>()))
 }
 
 /// Seed cancel: 404 if absent or already cancelled. Use
@@ -176,14 +124,6 @@ pub async fn cancel_order(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id: OrderId = parse_id(&path, "order_id")?;
-    let actor = caller.0;
-    let order = at_current_version(|| async {
-        let current = state.orders.get(&actor, id).await?;
-        if current.status == OrderStatus::Cancelled {
-            return Err(AppError::NotFound);
-        }
-        state.orders.change_status(&actor, id, current.version, OrderStatus::Cancelled).await
-    })
-    .await?;
+    let order = state.orders.cancel_unversioned(&caller.0, id).await?;
     Ok(HttpResponse::Ok().json(OrderBody::from(&order)))
 }

@@ -3,9 +3,10 @@
 
 use std::sync::Arc;
 
-use zonmart_domain::{Actor, Cart, CartError, CartId, PricedCart, Product, ProductId, Quantity, Version};
+use zonmart_domain::{Actor, Cart, CartError, CartId, PricedCart, Product, ProductId, Quantity, UserId, Version};
 use zonmart_ports::{CartRepository, Clock, IdGenerator, ProductRepository, RepoError};
 
+use crate::access::{at_current_version, require_named_self};
 use crate::AppError;
 
 #[cfg(test)]
@@ -96,6 +97,20 @@ impl CartService {
         Version::check(expected, cart.version)?;
         let changed = cart.clear(self.clock.now());
         self.save(changed, expected).await
+    }
+
+    /// One more of a product in the cart of `named`, who must be the caller,
+    /// at whatever version the cart has now: the seed's unversioned "add to
+    /// cart", run again if a concurrent write moved the cart on in between.
+    pub async fn add_one(&self, actor: &Actor, named: UserId, product_id: ProductId) -> Result<PricedCart, AppError> {
+        require_named_self(actor.user_id, named)?;
+        at_current_version(|| async {
+            let current = self.get(actor).await?;
+            let held = current.cart.lines.iter().find(|l| l.product_id == product_id).map_or(0, |l| l.quantity.get());
+            let quantity = Quantity::new(held + 1).map_err(|e| AppError::validation("product_id", &e.to_string()))?;
+            self.set_item(actor, product_id, quantity, current.cart.version).await
+        })
+        .await
     }
 
     async fn save(&self, cart: Cart, expected: Version) -> Result<PricedCart, AppError> {

@@ -4,13 +4,14 @@
 use std::sync::Arc;
 
 use zonmart_domain::{
-    Actor, EventType, Order, OrderId, OrderItems, OrderStatus, Page, PageRequest, Pricing, PricingRefusal, Scope,
-    Session, UserId, Version,
+    Actor, EventType, Limit, Order, OrderId, OrderItems, OrderStatus, Page, PageRequest, Pricing, PricingRefusal,
+    Scope, Session, UserId, Version,
 };
 use zonmart_ports::{
     Checkout, Clock, IdGenerator, OrderFilter, OrderRepository, OrderSource, PlaceOrder, PlaceOrderError,
 };
 
+use crate::access::{at_current_version, require_named_self};
 use crate::{AppError, EventComposer};
 
 #[cfg(test)]
@@ -134,6 +135,55 @@ impl OrderService {
         self.orders.update_status(&changed, expected, Order::restocks_on(to), &event).await?;
         tracing::info!(order_id = %id, from = %current.status, to = %to, by = %actor.user_id, "order status changed");
         Ok(changed)
+    }
+
+    /// Places an order for `named`, who must be the caller (the seed's
+    /// `POST /orders/?user_id=` names its customer).
+    pub async fn place_as(
+        &self,
+        customer: Session,
+        named: UserId,
+        request: OrderRequest,
+        checkout: Checkout,
+    ) -> Result<Order, AppError> {
+        require_named_self(customer.user_id, named)?;
+        self.place(customer, request, checkout).await
+    }
+
+    /// Up to `max` of `user_id`'s orders, newest first: their own, or anyone's
+    /// for an admin; someone else's are `NotFound` (the seed's
+    /// `GET /users/{id}/orders`, one plain list).
+    pub async fn recent_of(&self, actor: &Actor, user_id: UserId, max: usize) -> Result<Vec<Order>, AppError> {
+        if !actor.may_act_for(user_id) {
+            return Err(AppError::NotFound);
+        }
+        let mut orders = Vec::new();
+        let limit = Limit::new(i64::from(Limit::MAX)).map_err(|e| AppError::Internal(e.to_string()))?;
+        let mut page = PageRequest { limit, after: None };
+        loop {
+            let batch = self.list(actor, Some(user_id), None, page.clone()).await?;
+            orders.extend(batch.items);
+            match batch.next {
+                Some(next) if orders.len() < max => page.after = Some(next),
+                _ => break,
+            }
+        }
+        orders.truncate(max);
+        Ok(orders)
+    }
+
+    /// Cancels an order at whatever version it has now (the seed's
+    /// unversioned cancel), again if a concurrent write moved it on; one
+    /// already cancelled is `NotFound`, as the seed answered.
+    pub async fn cancel_unversioned(&self, actor: &Actor, id: OrderId) -> Result<Order, AppError> {
+        at_current_version(|| async {
+            let current = self.get(actor, id).await?;
+            if current.status == OrderStatus::Cancelled {
+                return Err(AppError::NotFound);
+            }
+            self.change_status(actor, id, current.version, OrderStatus::Cancelled).await
+        })
+        .await
     }
 
     /// Admins delete cancelled orders only.
