@@ -6,7 +6,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
-use zonmart_app::AppError;
+use zonmart_app::{AppError, KeyConflict};
 use zonmart_domain::{FieldError, ValidationErrors, Version};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -143,6 +143,12 @@ impl ApiError {
             }
             ApiError::App(AppError::ProductUnavailable { product_ids }) => {
                 format!("{} of the products do not exist or are archived; nothing was changed", product_ids.len())
+            }
+            ApiError::App(AppError::IdempotencyConflict(KeyConflict::InFlight)) => {
+                "a request with this Idempotency-Key is still in progress; retry shortly".into()
+            }
+            ApiError::App(AppError::IdempotencyConflict(KeyConflict::Mismatch)) => {
+                "this Idempotency-Key was already used with a different request".into()
             }
             other => other.to_string(),
         }

@@ -18,9 +18,9 @@ pub enum AppError {
     VersionConflict { current: Version },
     #[error("{field} is already taken")]
     Duplicate { field: String },
-    /// An `Idempotency-Key` reused with another request, or still in use.
+    /// A retry key reused with another request, or still in use.
     #[error("{0}")]
-    IdempotencyConflict(String),
+    IdempotencyConflict(KeyConflict),
     /// Products that do not exist or are archived, where they are needed.
     #[error("products unavailable")]
     ProductUnavailable { product_ids: Vec<ProductId> },
@@ -113,4 +113,15 @@ impl From<Denied> for AppError {
     fn from(e: Denied) -> Self {
         AppError::Forbidden(e.to_string())
     }
+}
+
+/// Why a retry key cannot be used now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum KeyConflict {
+    /// The first request with this key has not finished.
+    #[error("a request with this key is still in progress; retry shortly")]
+    InFlight,
+    /// The key was used with a different request.
+    #[error("this key was already used with a different request")]
+    Mismatch,
 }

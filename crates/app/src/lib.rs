@@ -41,7 +41,7 @@ pub use auth::{AuthPorts, AuthService, LoginTokens};
 pub use cart::CartService;
 pub use checkout::{AddressService, DiscountService, ShippingMethodService, TaxRateService};
 pub use demo::{DemoError, DemoReport, DemoSeeder, DemoShop, StoreContents};
-pub use error::AppError;
+pub use error::{AppError, KeyConflict};
 pub use events::{EventComposer, EventService, FeedLimit};
 pub use idempotency::{Begin, IdempotencyService};
 pub use orders::{OrderRequest, OrderService};

@@ -8,6 +8,7 @@ use chrono::Duration;
 use zonmart_domain::{Actor, IdempotencyKey};
 use zonmart_ports::{Claim, Clock, IdempotencyStore, StoredResponse};
 
+use crate::error::KeyConflict;
 use crate::AppError;
 
 #[cfg(test)]
@@ -45,12 +46,8 @@ impl IdempotencyService {
         match claim {
             Claim::Claimed => Ok(Begin::Proceed),
             Claim::Replay(response) => Ok(Begin::Replay(response)),
-            Claim::InFlight => Err(AppError::IdempotencyConflict(
-                "a request with this Idempotency-Key is still in progress; retry shortly".into(),
-            )),
-            Claim::Mismatch => Err(AppError::IdempotencyConflict(
-                "this Idempotency-Key was already used with a different request".into(),
-            )),
+            Claim::InFlight => Err(AppError::IdempotencyConflict(KeyConflict::InFlight)),
+            Claim::Mismatch => Err(AppError::IdempotencyConflict(KeyConflict::Mismatch)),
         }
     }
 

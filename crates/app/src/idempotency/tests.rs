@@ -4,6 +4,7 @@ use zonmart_domain::IdempotencyKey;
 use zonmart_ports::{Claim, MockIdempotencyStore, StoredResponse};
 
 use super::{Begin, IdempotencyService, ABANDONED_AFTER, KEY_TTL};
+use crate::error::KeyConflict;
 use crate::test_support::*;
 use crate::AppError;
 
@@ -41,8 +42,8 @@ async fn a_completed_key_with_the_same_request_replays_the_first_answer() {
 
 #[tokio::test]
 async fn a_key_in_flight_or_reused_with_another_body_is_a_conflict() {
-    for claim in [Claim::InFlight, Claim::Mismatch] {
+    for (claim, why) in [(Claim::InFlight, KeyConflict::InFlight), (Claim::Mismatch, KeyConflict::Mismatch)] {
         let err = service_claiming(claim).begin(&customer(1), &key(), "h1").await.unwrap_err();
-        assert!(matches!(err, AppError::IdempotencyConflict(_)));
+        assert_eq!(err, AppError::IdempotencyConflict(why));
     }
 }
