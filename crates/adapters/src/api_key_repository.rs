@@ -11,7 +11,7 @@ use zonmart_domain::{ApiKey, ApiKeyId, ApiKeyName, Page, PageRequest, Scope, Sco
 use zonmart_ports::{ApiKeyRepository, RepoError};
 
 use crate::db::errors::corrupt;
-use crate::db::versioned::{settle, Unwritten};
+use crate::db::versioned::{version_checked, Unwritten};
 use crate::db::{with_conn, with_read_conn, with_write_conn, CacheStatement, Database};
 use crate::digest::sha256_hex;
 use crate::schema::api_keys;
@@ -163,7 +163,7 @@ impl ApiKeyRepository for SqlApiKeyRepository {
             let current = api_keys::table.find(&id).select(api_keys::version).first::<i64>(conn).await.optional()?;
             Ok(Err(Unwritten::from_current(current)))
         })?;
-        settle(written)
+        version_checked(written)
     }
 
     async fn record_use(&self, id: ApiKeyId, at: Timestamp) -> Result<(), RepoError> {

@@ -13,7 +13,7 @@ use ulid::Ulid;
 use crate::db::{postgres, Database, PoolOptions, ReplicaOptions};
 
 /// The variable naming the PostgreSQL database tests may use.
-pub const TEST_DATABASE_URL_VAR: &str = "ZONMART_TEST_DATABASE_URL";
+pub use crate::db::postgres::TEST_DATABASE_URL_VAR;
 
 /// One column as the database describes it ([`TestDatabase::columns`]).
 #[derive(Debug, Clone, PartialEq, Eq, diesel::QueryableByName)]
@@ -70,17 +70,7 @@ impl TestDatabase {
     /// named by `ZONMART_TEST_DATABASE_URL`, dropped with this value; `None`
     /// (with a notice) when the variable is unset outside CI.
     pub async fn postgres() -> Option<TestDatabase> {
-        let url = match std::env::var(TEST_DATABASE_URL_VAR) {
-            Ok(url) if !url.trim().is_empty() => url,
-            _ if std::env::var("CI").is_ok_and(|ci| ci == "true") => panic!(
-                "{TEST_DATABASE_URL_VAR} is not set: CI must run the PostgreSQL tests \
-                 (e.g. {TEST_DATABASE_URL_VAR}=postgres://postgres@127.0.0.1:5432/zonmart_test)"
-            ),
-            _ => {
-                eprintln!("skipping a PostgreSQL test: set {TEST_DATABASE_URL_VAR} to run it");
-                return None;
-            }
-        };
+        let url = postgres::test_database_url()?;
         let options = PoolOptions { max_size: Some(8), ..PoolOptions::default() };
         let base = postgres::parse_url(&url, options.connect_timeout)
             .unwrap_or_else(|e| panic!("{TEST_DATABASE_URL_VAR} is not a usable URL: {e}"));

@@ -11,7 +11,7 @@ use zonmart_ports::{AddressRepository, RepoError};
 
 use self::rows::AddressChangeset;
 pub(crate) use self::rows::AddressRow;
-use crate::db::versioned::{settle, Unwritten};
+use crate::db::versioned::{version_checked, Unwritten};
 use crate::db::{with_conn, with_write_conn, CacheStatement, Database};
 use crate::schema::addresses;
 
@@ -78,7 +78,7 @@ impl AddressRepository for SqlAddressRepository {
             let current = addresses::table.find(&id).select(addresses::version).first::<i64>(conn).await.optional()?;
             Ok(Err(Unwritten::from_current(current)))
         })?;
-        settle(written)
+        version_checked(written)
     }
 
     async fn delete(&self, id: AddressId, expected: Version) -> Result<(), RepoError> {
@@ -94,6 +94,6 @@ impl AddressRepository for SqlAddressRepository {
             let current = addresses::table.find(&id).select(addresses::version).first::<i64>(conn).await.optional()?;
             Ok(Err(Unwritten::from_current(current)))
         })?;
-        settle(deleted)
+        version_checked(deleted)
     }
 }

@@ -14,7 +14,7 @@ use zonmart_domain::{Cart, UserId, Version};
 use zonmart_ports::{CartRepository, RepoError};
 
 use self::rows::{CartItemRow, CartRow};
-use crate::db::versioned::{settle, Unwritten};
+use crate::db::versioned::{version_checked, Unwritten};
 use crate::db::{in_write_transaction, with_conn, CacheStatement, Database, Rollback};
 use crate::schema::{cart_items, carts};
 
@@ -88,6 +88,6 @@ impl CartRepository for SqlCartRepository {
             }
             Ok(())
         })?;
-        settle(written)
+        version_checked(written)
     }
 }

@@ -383,12 +383,12 @@ macro_rules! with_read_conn {
                     })
                     .await
             }
-            None => Err(None),
+            None => Err($crate::db::shared::SharedReadError::UseThePool),
         };
         match answer {
             Ok(value) => Ok(value),
-            Err(Some(error)) => Err(error),
-            Err(None) => $crate::db::with_conn!($db, |$conn| $body),
+            Err($crate::db::shared::SharedReadError::Failed(error)) => Err(error),
+            Err($crate::db::shared::SharedReadError::UseThePool) => $crate::db::with_conn!($db, |$conn| $body),
         }
     }};
 }

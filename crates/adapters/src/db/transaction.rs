@@ -52,7 +52,7 @@ pub(crate) async fn should_retry<T, R>(outcome: &Result<T, Rollback<R>>, attempt
 
 /// A finished transaction: its value or its body's refusal, or the database
 /// error as a `RepoError`.
-pub(crate) fn finish<T, R>(outcome: Result<T, Rollback<R>>) -> Result<Result<T, R>, RepoError> {
+pub(crate) fn split_outcome<T, R>(outcome: Result<T, Rollback<R>>) -> Result<Result<T, R>, RepoError> {
     match outcome {
         Ok(value) => Ok(Ok(value)),
         Err(Rollback::Refused(reason)) => Ok(Err(reason)),
@@ -78,7 +78,7 @@ macro_rules! in_write_transaction {
                         let outcome =
                             ::diesel_async::AsyncConnection::transaction(&mut *pooled, async |$conn| $body).await;
                         if !$crate::db::transaction::should_retry(&outcome, attempt).await {
-                            break $crate::db::transaction::finish(outcome);
+                            break $crate::db::transaction::split_outcome(outcome);
                         }
                         attempt += 1;
                     }
@@ -93,7 +93,7 @@ macro_rules! in_write_transaction {
                     loop {
                         let outcome = (&mut *pooled).immediate_transaction(async |$conn| $body).await;
                         if !$crate::db::transaction::should_retry(&outcome, attempt).await {
-                            break $crate::db::transaction::finish(outcome);
+                            break $crate::db::transaction::split_outcome(outcome);
                         }
                         attempt += 1;
                     }

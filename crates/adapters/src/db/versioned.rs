@@ -22,7 +22,7 @@ impl Unwritten {
 }
 
 /// The port's answer to a version-checked write.
-pub(crate) fn settle(written: Result<(), Unwritten>) -> Result<(), RepoError> {
+pub(crate) fn version_checked(written: Result<(), Unwritten>) -> Result<(), RepoError> {
     match written {
         Ok(()) => Ok(()),
         Err(Unwritten::Missing) => Err(RepoError::NotFound),

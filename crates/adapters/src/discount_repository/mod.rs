@@ -12,7 +12,7 @@ use zonmart_ports::{DiscountRepository, RepoError};
 
 use self::rows::DiscountChangeset;
 pub(crate) use self::rows::DiscountRow;
-use crate::db::versioned::{settle, Unwritten};
+use crate::db::versioned::{version_checked, Unwritten};
 use crate::db::{with_conn, with_write_conn, CacheStatement, Database};
 use crate::schema::discount_codes;
 
@@ -90,6 +90,6 @@ impl DiscountRepository for SqlDiscountRepository {
                 discount_codes::table.find(&id).select(discount_codes::version).first::<i64>(conn).await.optional()?;
             Ok(Err(Unwritten::from_current(current)))
         })?;
-        settle(written)
+        version_checked(written)
     }
 }

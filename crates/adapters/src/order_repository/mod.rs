@@ -22,7 +22,7 @@ use zonmart_ports::{OrderFilter, OrderRepository, PaymentRecord, PlaceOrder, Pla
 
 use self::rows::{OrderItemRow, OrderRow};
 use self::status::{update_status, StatusColumns};
-use crate::db::versioned::{settle, Unwritten};
+use crate::db::versioned::{version_checked, Unwritten};
 use crate::db::{in_write_transaction, with_conn, with_write_conn, CacheStatement, Database, Rollback};
 use crate::event_store::{insert_event, EventRow};
 use crate::schema::{discount_codes, discount_customer_uses, order_items, orders, products};
@@ -192,7 +192,7 @@ impl OrderRepository for SqlOrderRepository {
             insert_event!(&event).execute(conn).await?;
             Ok(())
         })?;
-        settle(written)
+        version_checked(written)
     }
 
     async fn record_payment(&self, record: &PaymentRecord) -> Result<Recorded, RepoError> {
@@ -217,6 +217,6 @@ impl OrderRepository for SqlOrderRepository {
             let current = orders::table.find(&id).select(orders::version).first::<i64>(conn).await.optional()?;
             Ok(Err(Unwritten::from_current(current)))
         })?;
-        settle(deleted)
+        version_checked(deleted)
     }
 }

@@ -16,7 +16,7 @@ use zonmart_ports::{PaymentRecord, PaymentWrite, Recorded, RepoError};
 use super::rows::OrderRow;
 use super::status::{update_status, StatusColumns};
 use super::{lines_of, with_lines};
-use crate::db::versioned::{settle, Unwritten};
+use crate::db::versioned::{version_checked, Unwritten};
 use crate::db::{in_write_transaction, with_conn, CacheStatement, Database, Rollback};
 use crate::event_store::{insert_event, EventRow};
 use crate::schema::{orders, payment_events};
@@ -83,7 +83,7 @@ pub(super) async fn record_payment(db: &Database, record: &PaymentRecord) -> Res
     match recorded {
         Ok(()) => Ok(Recorded::New),
         Err(Unrecorded::Replay) => Ok(Recorded::Replay),
-        Err(Unrecorded::Order(unwritten)) => settle(Err(unwritten)).map(|()| Recorded::New),
+        Err(Unrecorded::Order(unwritten)) => version_checked(Err(unwritten)).map(|()| Recorded::New),
     }
 }
 

@@ -45,7 +45,7 @@ use super::statements::{Answer, Conn, CustomerUseRow, Phase, ProductRead, Step, 
 use crate::address_repository::AddressRow;
 use crate::db::errors::{corrupt, from_pool};
 use crate::db::pipeline::Session;
-use crate::db::transaction::{finish, should_retry};
+use crate::db::transaction::{should_retry, split_outcome};
 use crate::db::{run_detached, Backend, Database, Rollback};
 use crate::discount_repository::DiscountRow;
 use crate::event_store::EventRow;
@@ -68,7 +68,7 @@ pub(super) async fn place(db: &Database, request: &PlaceOrder) -> Result<Order, 
         loop {
             let outcome = conn.attempt(&request).await;
             if !should_retry(&outcome, attempt).await {
-                break finish(outcome);
+                break split_outcome(outcome);
             }
             attempt += 1;
         }
@@ -116,7 +116,7 @@ impl Held {
                 };
                 let outcome = transaction(&mut Conn::Postgres(conn), request).await;
                 match &outcome {
-                    Ok(_) => session.settle(),
+                    Ok(_) => session.mark_committed(),
                     Err(_) => session.roll_back().await,
                 }
                 outcome

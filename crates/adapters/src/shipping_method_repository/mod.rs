@@ -13,7 +13,7 @@ use zonmart_ports::{RepoError, ShippingMethodRepository};
 
 pub(crate) use self::rows::ShippingMethodRow;
 use self::rows::{country_pattern, ShippingMethodChangeset};
-use crate::db::versioned::{settle, Unwritten};
+use crate::db::versioned::{version_checked, Unwritten};
 use crate::db::{with_conn, with_write_conn, CacheStatement, Database};
 use crate::schema::shipping_methods;
 
@@ -91,6 +91,6 @@ impl ShippingMethodRepository for SqlShippingMethodRepository {
                 .optional()?;
             Ok(Err(Unwritten::from_current(current)))
         })?;
-        settle(written)
+        version_checked(written)
     }
 }

@@ -11,7 +11,7 @@ use zonmart_ports::{RepoError, TaxRateRepository};
 
 use self::rows::TaxRateChangeset;
 pub(crate) use self::rows::TaxRateRow;
-use crate::db::versioned::{settle, Unwritten};
+use crate::db::versioned::{version_checked, Unwritten};
 use crate::db::{with_conn, with_write_conn, CacheStatement, Database};
 use crate::schema::tax_rates;
 
@@ -74,7 +74,7 @@ impl TaxRateRepository for SqlTaxRateRepository {
             let current = tax_rates::table.find(&id).select(tax_rates::version).first::<i64>(conn).await.optional()?;
             Ok(Err(Unwritten::from_current(current)))
         })?;
-        settle(written)
+        version_checked(written)
     }
 
     async fn delete(&self, id: TaxRateId, expected: Version) -> Result<(), RepoError> {
@@ -90,6 +90,6 @@ impl TaxRateRepository for SqlTaxRateRepository {
             let current = tax_rates::table.find(&id).select(tax_rates::version).first::<i64>(conn).await.optional()?;
             Ok(Err(Unwritten::from_current(current)))
         })?;
-        settle(deleted)
+        version_checked(deleted)
     }
 }

@@ -15,7 +15,7 @@ use zonmart_ports::{RepoError, UserFilter, UserRepository};
 
 use self::rows::{to_naive, NewUserRow, UserChangeset, UserRow};
 use crate::db::like::{lower, prefix_pattern};
-use crate::db::versioned::{settle, Unwritten};
+use crate::db::versioned::{version_checked, Unwritten};
 use crate::db::{in_write_transaction, with_conn, with_read_conn, with_write_conn, CacheStatement, Database, Rollback};
 use crate::event_store::{insert_event, EventRow};
 use crate::schema::users;
@@ -122,7 +122,7 @@ impl UserRepository for SqlUserRepository {
                 live().filter(users::id.eq(&id)).select(users::version).first::<i64>(conn).await.optional()?;
             Ok(Err(Unwritten::from_current(current)))
         })?;
-        settle(outcome)
+        version_checked(outcome)
     }
 
     async fn replace_password_hash(
@@ -162,6 +162,6 @@ impl UserRepository for SqlUserRepository {
                 live().filter(users::id.eq(&id)).select(users::version).first::<i64>(conn).await.optional()?;
             Ok(Err(Unwritten::from_current(current)))
         })?;
-        settle(outcome)
+        version_checked(outcome)
     }
 }

@@ -15,7 +15,7 @@ use zonmart_domain::{
 use zonmart_ports::{RepoError, WebhookRepository};
 
 use crate::db::errors::corrupt;
-use crate::db::versioned::{settle, Unwritten};
+use crate::db::versioned::{version_checked, Unwritten};
 use crate::db::{with_conn, with_write_conn, Database};
 use crate::schema::webhooks;
 
@@ -152,7 +152,7 @@ impl WebhookRepository for SqlWebhookRepository {
                 webhooks::table.find(&row.id).select(webhooks::version).first::<i64>(conn).await.optional()?;
             Ok(Err(Unwritten::from_current(current)))
         })?;
-        settle(written)
+        version_checked(written)
     }
 
     async fn delete(&self, id: WebhookId, expected: Version) -> Result<(), RepoError> {
@@ -167,6 +167,6 @@ impl WebhookRepository for SqlWebhookRepository {
             let current = webhooks::table.find(&id).select(webhooks::version).first::<i64>(conn).await.optional()?;
             Ok(Err(Unwritten::from_current(current)))
         })?;
-        settle(deleted)
+        version_checked(deleted)
     }
 }
