@@ -135,7 +135,7 @@ async fn a_refresh_token_of_a_deleted_user_is_refused() {
     let (alice, _) = app.register("alice").await;
     let pair = login_pair(&app, "alice", PASSWORD).await;
     let path = format!("/api/v1/users/{}", alice["id"].as_str().unwrap());
-    let deleted = app.call(Method::DELETE, &path, Some(&app.admin_token), None, &[("if-match", "\"1\"")]).await;
+    let deleted = app.delete(&path, &app.admin_token, Stated::etag(1)).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
     app.post("/api/v1/auth/refresh", None, json!({"refresh_token": pair["refresh_token"]}))
         .await

@@ -1,6 +1,6 @@
 //! The cart over HTTP.
 
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::StatusCode;
 use serde_json::json;
 
 use crate::support::*;
@@ -26,20 +26,19 @@ async fn lines_are_set_priced_and_removed_at_the_cart_version() {
     let mug_path = format!("/api/v1/cart/items/{}", mug["id"].as_str().unwrap());
     app.get("/api/v1/cart", Some(&token)).await;
 
-    let one =
-        app.call(Method::PUT, &tea_path, Some(&token), Some(json!({"quantity": 3})), &[("if-match", "\"1\"")]).await;
+    let one = app.put(&tea_path, &token, json!({"quantity": 3}), Stated::etag(1)).await;
     assert_eq!(one.status, StatusCode::OK, "{}", one.text);
-    let two = app.call(Method::PUT, &mug_path, Some(&token), Some(json!({"quantity": 1, "version": 2})), &[]).await;
+    let two = app.put(&mug_path, &token, json!({"quantity": 1}), Stated::InBody(2)).await;
     assert_eq!(two.status, StatusCode::OK, "{}", two.text);
     assert_eq!(two.body["total_cents"], 3 * 250 + 700);
     assert_eq!(two.body["items"][0]["line_total_cents"], 750);
     assert_eq!(two.body["version"], 3);
     assert_eq!(two.header("etag"), Some("\"3\""));
 
-    let removed = app.call(Method::DELETE, &tea_path, Some(&token), None, &[("if-match", "\"3\"")]).await;
+    let removed = app.delete(&tea_path, &token, Stated::etag(3)).await;
     assert_eq!(removed.status, StatusCode::OK, "{}", removed.text);
     assert_eq!(removed.body["total_cents"], 700);
-    let cleared = app.call(Method::DELETE, "/api/v1/cart", Some(&token), Some(json!({"version": 4})), &[]).await;
+    let cleared = app.delete("/api/v1/cart", &token, Stated::InBody(4)).await;
     assert_eq!(cleared.status, StatusCode::OK, "{}", cleared.text);
     assert_eq!((cleared.body["items"].clone(), cleared.body["version"].as_i64()), (json!([]), Some(5)));
 }
@@ -50,15 +49,9 @@ async fn cart_writes_are_versioned() {
     let (_, token) = app.register("alice").await;
     let tea = app.create_product("Tea", 250, 10).await;
     let path = format!("/api/v1/cart/items/{}", tea["id"].as_str().unwrap());
-    app.call(Method::PUT, &path, Some(&token), Some(json!({"quantity": 1})), &[])
-        .await
-        .assert_problem(428, "precondition_required");
-    app.call(Method::PUT, &path, Some(&token), Some(json!({"quantity": 1})), &[("if-match", "\"7\"")])
-        .await
-        .assert_problem(412, "version_conflict");
-    app.call(Method::DELETE, "/api/v1/cart", Some(&token), None, &[])
-        .await
-        .assert_problem(428, "precondition_required");
+    app.put(&path, &token, json!({"quantity": 1}), Stated::Not).await.assert_problem(428, "precondition_required");
+    app.put(&path, &token, json!({"quantity": 1}), Stated::etag(7)).await.assert_problem(412, "version_conflict");
+    app.delete("/api/v1/cart", &token, Stated::Not).await.assert_problem(428, "precondition_required");
 }
 
 #[actix_web::test]
@@ -67,36 +60,17 @@ async fn unknown_archived_and_absent_products_are_refused() {
     let (_, token) = app.register("alice").await;
     let old = app.create_product("Old", 100, 10).await;
     let old_id = old["id"].as_str().unwrap();
-    let archived = app
-        .call(
-            Method::DELETE,
-            &format!("/api/v1/products/{old_id}"),
-            Some(&app.admin_token),
-            None,
-            &[("if-match", "\"1\"")],
-        )
-        .await;
+    let archived = app.delete(&format!("/api/v1/products/{old_id}"), &app.admin_token, Stated::etag(1)).await;
     assert_eq!(archived.status, StatusCode::NO_CONTENT);
 
     let unknown = "/api/v1/cart/items/01ARZ3NDEKTSV4RRFFQ69G5FAV";
-    app.call(Method::PUT, unknown, Some(&token), Some(json!({"quantity": 1, "version": 1})), &[])
-        .await
-        .assert_problem(404, "not_found");
-    let reply = app
-        .call(
-            Method::PUT,
-            &format!("/api/v1/cart/items/{old_id}"),
-            Some(&token),
-            Some(json!({"quantity": 1, "version": 1})),
-            &[],
-        )
-        .await;
+    app.put(unknown, &token, json!({"quantity": 1}), Stated::InBody(1)).await.assert_problem(404, "not_found");
+    let reply =
+        app.put(&format!("/api/v1/cart/items/{old_id}"), &token, json!({"quantity": 1}), Stated::InBody(1)).await;
     reply.assert_problem(409, "product_unavailable");
     assert_eq!(reply.body["product_ids"], json!([old_id]));
-    app.call(Method::DELETE, unknown, Some(&token), None, &[("if-match", "\"1\"")])
-        .await
-        .assert_problem(404, "not_found");
-    app.call(Method::PUT, "/api/v1/cart/items/bad-id", Some(&token), Some(json!({"quantity": 1, "version": 1})), &[])
+    app.delete(unknown, &token, Stated::etag(1)).await.assert_problem(404, "not_found");
+    app.put("/api/v1/cart/items/bad-id", &token, json!({"quantity": 1}), Stated::InBody(1))
         .await
         .assert_problem(400, "validation_failed");
 }
@@ -108,8 +82,7 @@ async fn a_quantity_outside_one_to_a_thousand_is_400() {
     let tea = app.create_product("Tea", 250, 10).await;
     let path = format!("/api/v1/cart/items/{}", tea["id"].as_str().unwrap());
     for quantity in [json!(0), json!(1001), json!(2.5), json!("3")] {
-        let reply =
-            app.call(Method::PUT, &path, Some(&token), Some(json!({"quantity": quantity, "version": 1})), &[]).await;
+        let reply = app.put(&path, &token, json!({"quantity": quantity}), Stated::InBody(1)).await;
         reply.assert_problem(400, "validation_failed");
         assert_eq!(reply.fields(), ["quantity"]);
     }

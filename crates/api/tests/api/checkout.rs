@@ -85,8 +85,7 @@ async fn a_customer_quotes_then_orders_with_address_shipping_tax_and_code_and_th
 
     // Cancelling gives it back, and says who cancelled.
     let path = format!("/api/v1/orders/{}", id(&order.body));
-    let cancelled =
-        app.call(Method::PATCH, &path, Some(&token), Some(json!({"status": "cancelled", "version": 1})), &[]).await;
+    let cancelled = app.patch(&path, &token, json!({"status": "cancelled"}), Stated::InBody(1)).await;
     assert_eq!(cancelled.body["cancel_reason"], "customer", "{}", cancelled.text);
     assert_eq!(app.post("/api/v1/checkout/quote", Some(&token), body).await.status, StatusCode::OK);
 }
@@ -174,29 +173,23 @@ async fn another_customers_address_is_404_and_writes_are_versioned() {
         .await;
     let path = format!("/api/v1/addresses/{}", id(&address.body));
     app.get(&path, Some(&bob)).await.assert_problem(404, "not_found");
-    app.call(Method::PATCH, &path, Some(&alice), Some(json!({"city": "z"})), &[])
-        .await
-        .assert_problem(428, "precondition_required");
-    app.call(Method::PATCH, &path, Some(&alice), Some(json!({"city": "z"})), &[("if-match", "\"7\"")])
-        .await
-        .assert_problem(412, "version_conflict");
-    let changed = app
-        .call(Method::PATCH, &path, Some(&alice), Some(json!({"city": "Hamburg", "phone": null, "version": 1})), &[])
-        .await;
+    app.patch(&path, &alice, json!({"city": "z"}), Stated::Not).await.assert_problem(428, "precondition_required");
+    app.patch(&path, &alice, json!({"city": "z"}), Stated::etag(7)).await.assert_problem(412, "version_conflict");
+    let changed = app.patch(&path, &alice, json!({"city": "Hamburg", "phone": null}), Stated::InBody(1)).await;
     assert_eq!(
         (changed.status, changed.body["city"].clone(), changed.body["version"].clone()),
         (StatusCode::OK, json!("Hamburg"), json!(2))
     );
-    app.call(Method::PATCH, &path, Some(&alice), Some(json!({"citty": "z", "version": 2})), &[])
-        .await
-        .assert_problem(400, "validation_failed");
+    app.patch(&path, &alice, json!({"citty": "z"}), Stated::InBody(2)).await.assert_problem(400, "validation_failed");
     let mine = app.get("/api/v1/addresses", Some(&alice)).await;
     assert_eq!(mine.body["items"].as_array().map(Vec::len), Some(1));
     assert_eq!(app.get("/api/v1/addresses", Some(&bob)).await.body["items"], json!([]));
-    let deleted = app.call(Method::DELETE, &path, Some(&alice), None, &[("if-match", "\"2\"")]).await;
+    let deleted = app.delete(&path, &alice, Stated::etag(2)).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
     app.get(&path, Some(&alice)).await.assert_problem(404, "not_found");
-    app.call(Method::PUT, "/api/v1/addresses", Some(&alice), None, &[]).await.assert_problem(405, "method_not_allowed");
+    app.write(Method::PUT, "/api/v1/addresses", &alice, None, Stated::Not)
+        .await
+        .assert_problem(405, "method_not_allowed");
 }
 
 #[actix_web::test]
@@ -232,7 +225,7 @@ async fn shop_resources_are_admin_written_and_shipping_is_listed_by_country() {
     assert_eq!(app.get(&listed("US"), None).await.body["items"], json!([]));
     app.get(&listed("XX"), None).await.assert_problem(400, "validation_failed");
     let path = format!("/api/v1/shipping-methods/{}", id(&method));
-    let archived = app.call(Method::DELETE, &path, admin, None, &[("if-match", "\"1\"")]).await;
+    let archived = app.delete(&path, &app.admin_token, Stated::etag(1)).await;
     assert_eq!(archived.status, StatusCode::NO_CONTENT);
     assert_eq!(app.get(&path, None).await.body["archived"], true);
     assert_eq!(app.get(&listed("DE"), None).await.body["items"], json!([]));

@@ -39,20 +39,11 @@ async fn a_seed_client_runs_its_whole_flow_unchanged() {
 
     // Update with the version, then a stale one.
     let path = format!("/users/{user_id}");
-    let updated = app
-        .call(
-            Method::PUT,
-            &format!("{path}?current_version=1"),
-            Some(&token),
-            Some(json!({"address": "2 New Road"})),
-            &[],
-        )
-        .await;
+    let updated =
+        app.put(&format!("{path}?current_version=1"), &token, json!({"address": "2 New Road"}), Stated::Not).await;
     assert_eq!(updated.status, StatusCode::OK, "{}", updated.text);
     assert_eq!(updated.body["version"], 2);
-    let stale = app
-        .call(Method::PUT, &format!("{path}?current_version=1"), Some(&token), Some(json!({"address": "3"})), &[])
-        .await;
+    let stale = app.put(&format!("{path}?current_version=1"), &token, json!({"address": "3"}), Stated::Not).await;
     stale.assert_problem(409, "version_conflict");
     assert_eq!(stale.body["current_version"], 2);
     assert_eq!(app.get(&path, Some(&token)).await.body["address"], "2 New Road");
@@ -93,14 +84,14 @@ async fn a_seed_client_runs_its_whole_flow_unchanged() {
 
     // Cancel twice: the second is 404. Stock is back.
     let cancel = format!("/orders/{order_id}/cancel");
-    let cancelled = app.call(Method::PUT, &cancel, Some(&token), None, &[]).await;
+    let cancelled = app.write(Method::PUT, &cancel, &token, None, Stated::Not).await;
     assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.text);
     assert_eq!(cancelled.body["status"], "cancelled");
-    app.call(Method::PUT, &cancel, Some(&token), None, &[]).await.assert_problem(404, "not_found");
+    app.write(Method::PUT, &cancel, &token, None, Stated::Not).await.assert_problem(404, "not_found");
     assert_eq!(app.product(&product_id).await["stock"], 1000);
 
     // Delete without a version, as old clients do.
-    let deleted = app.call(Method::DELETE, &path, Some(&token), None, &[]).await;
+    let deleted = app.delete(&path, &token, Stated::Not).await;
     assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.text);
     assert_eq!(deleted.body, json!({"message": "User deleted"}));
     app.get(&path, Some(&admin)).await.assert_problem(404, "not_found");
@@ -111,7 +102,7 @@ async fn a_missing_current_version_on_put_is_409() {
     let app = spawn_app().await;
     let (alice, token) = app.register("alice").await;
     let path = format!("/users/{}", alice["id"].as_str().unwrap());
-    let reply = app.call(Method::PUT, &path, Some(&token), Some(json!({"address": "x"})), &[]).await;
+    let reply = app.put(&path, &token, json!({"address": "x"}), Stated::Not).await;
     reply.assert_problem(409, "version_conflict");
     assert_eq!(reply.body["current_version"], 1);
 }
@@ -121,10 +112,8 @@ async fn a_versioned_seed_delete_refuses_a_stale_version() {
     let app = spawn_app().await;
     let (alice, token) = app.register("alice").await;
     let path = format!("/users/{}", alice["id"].as_str().unwrap());
-    app.call(Method::DELETE, &format!("{path}?current_version=5"), Some(&token), None, &[])
-        .await
-        .assert_problem(409, "version_conflict");
-    let ok = app.call(Method::DELETE, &format!("{path}?current_version=1"), Some(&token), None, &[]).await;
+    app.delete(&format!("{path}?current_version=5"), &token, Stated::Not).await.assert_problem(409, "version_conflict");
+    let ok = app.delete(&format!("{path}?current_version=1"), &token, Stated::Not).await;
     assert_eq!(ok.status, StatusCode::OK);
 }
 

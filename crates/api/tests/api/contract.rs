@@ -25,7 +25,7 @@ async fn an_unknown_path_is_a_404_problem() {
 #[actix_web::test]
 async fn an_undeclared_method_on_a_known_path_is_405_with_allow() {
     let app = spawn_app().await;
-    let reply = app.call(Method::PUT, "/api/v1/users", Some(&app.admin_token), Some(json!({})), &[]).await;
+    let reply = app.put("/api/v1/users", &app.admin_token, json!({}), Stated::Not).await;
     reply.assert_problem(405, "method_not_allowed");
     assert_eq!(reply.header("allow"), Some("GET, POST"));
     let reply = app.call(Method::DELETE, "/health", None, None, &[]).await;

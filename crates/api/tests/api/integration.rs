@@ -110,10 +110,8 @@ async fn a_revoked_key_answers_401_at_once() {
     let (id, key) = (created["id"].as_str().unwrap(), created["key"].as_str().unwrap());
     assert_eq!(app.get("/api/v1/orders", Some(key)).await.status, StatusCode::OK);
     let path = format!("/api/v1/api-keys/{id}");
-    app.call(Method::DELETE, &path, Some(&app.admin_token), None, &[])
-        .await
-        .assert_problem(428, "precondition_required");
-    let revoked = app.call(Method::DELETE, &path, Some(&app.admin_token), None, &[("if-match", "\"1\"")]).await;
+    app.delete(&path, &app.admin_token, Stated::Not).await.assert_problem(428, "precondition_required");
+    let revoked = app.delete(&path, &app.admin_token, Stated::etag(1)).await;
     assert_eq!(revoked.status, StatusCode::NO_CONTENT, "{}", revoked.text);
     app.get("/api/v1/orders", Some(key)).await.assert_problem(401, "unauthorized");
     app.get("/api/v1/orders", Some("zk_not-a-key")).await.assert_problem(401, "unauthorized");
@@ -144,7 +142,7 @@ async fn invalid_keys_are_refused_field_by_field() {
     app.post("/api/v1/api-keys", Some(&customer), json!({"name": "a", "scopes": ["orders:read"]}))
         .await
         .assert_problem(403, "forbidden");
-    app.call(Method::PUT, "/api/v1/api-keys", Some(&app.admin_token), None, &[])
+    app.write(Method::PUT, "/api/v1/api-keys", &app.admin_token, None, Stated::Not)
         .await
         .assert_problem(405, "method_not_allowed");
 }
@@ -157,13 +155,7 @@ async fn the_changes_of_a_shop_day_are_in_the_feed(app: TestApp) {
     assert_eq!(placed.status, StatusCode::CREATED, "{}", placed.text);
     let order_id = placed.body["id"].as_str().unwrap();
     let paid = app
-        .call(
-            Method::PATCH,
-            &format!("/api/v1/orders/{order_id}"),
-            Some(&app.admin_token),
-            Some(json!({"status": "paid", "version": 1})),
-            &[],
-        )
+        .patch(&format!("/api/v1/orders/{order_id}"), &app.admin_token, json!({"status": "paid"}), Stated::InBody(1))
         .await;
     assert_eq!(paid.status, StatusCode::OK, "{}", paid.text);
 

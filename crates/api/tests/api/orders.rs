@@ -1,7 +1,7 @@
 //! Orders over HTTP: placing, stock, state machine, ownership, idempotency,
 //! and never overselling under concurrency on both databases.
 
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::StatusCode;
 use serde_json::{json, Value};
 
 use crate::support::*;
@@ -33,8 +33,7 @@ async fn an_order_copies_prices_takes_stock_and_totals() {
 
     // A later price change does not touch the order.
     let path = format!("/api/v1/products/{}", id(&tea));
-    app.call(Method::PATCH, &path, Some(&app.admin_token), Some(json!({"price_cents": 999})), &[("if-match", "\"2\"")])
-        .await;
+    app.patch(&path, &app.admin_token, json!({"price_cents": 999}), Stated::etag(2)).await;
     let again = app.get(&format!("/api/v1/orders/{}", id(order)), Some(&token)).await;
     assert_eq!(again.body["items"][0]["unit_price_cents"], 250);
 }
@@ -59,14 +58,7 @@ async fn unknown_or_archived_products_are_unavailable() {
     let (_, token) = app.register("alice").await;
     let tea = app.create_product("Tea", 250, 10).await;
     let old = app.create_product("Old", 100, 10).await;
-    app.call(
-        Method::DELETE,
-        &format!("/api/v1/products/{}", id(&old)),
-        Some(&app.admin_token),
-        None,
-        &[("if-match", "\"1\"")],
-    )
-    .await;
+    app.delete(&format!("/api/v1/products/{}", id(&old)), &app.admin_token, Stated::etag(1)).await;
     let ghost = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
     let reply = app.order(&token, &[(id(&tea), 1), (id(&old), 1), (ghost, 1)]).await;
     reply.assert_problem(409, "product_unavailable");
@@ -104,7 +96,7 @@ async fn ordering_the_cart_empties_it_and_an_empty_cart_is_400() {
     let tea = app.create_product("Tea", 250, 10).await;
     app.get("/api/v1/cart", Some(&token)).await;
     let path = format!("/api/v1/cart/items/{}", id(&tea));
-    app.call(Method::PUT, &path, Some(&token), Some(json!({"quantity": 4, "version": 1})), &[]).await;
+    app.put(&path, &token, json!({"quantity": 4}), Stated::InBody(1)).await;
     let reply = app.post("/api/v1/orders", Some(&token), json!({"from_cart": true})).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
     assert_eq!(reply.body["total_cents"], 1000);
@@ -122,16 +114,13 @@ async fn a_customer_cancels_their_pending_order_and_the_stock_comes_back() {
     let tea = app.create_product("Tea", 250, 10).await;
     let order = app.order(&token, &[(id(&tea), 4)]).await.body;
     let path = format!("/api/v1/orders/{}", id(&order));
-    let paid = app.call(Method::PATCH, &path, Some(&token), Some(json!({"status": "paid", "version": 1})), &[]).await;
+    let paid = app.patch(&path, &token, json!({"status": "paid"}), Stated::InBody(1)).await;
     paid.assert_problem(403, "forbidden");
-    let cancelled = app
-        .call(Method::PATCH, &path, Some(&token), Some(json!({"status": "cancelled"})), &[("if-match", "\"1\"")])
-        .await;
+    let cancelled = app.patch(&path, &token, json!({"status": "cancelled"}), Stated::etag(1)).await;
     assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.text);
     assert_eq!((cancelled.body["status"].as_str(), cancelled.body["version"].as_i64()), (Some("cancelled"), Some(2)));
     assert_eq!(app.product(id(&tea)).await["stock"], 10);
-    let again =
-        app.call(Method::PATCH, &path, Some(&token), Some(json!({"status": "cancelled", "version": 2})), &[]).await;
+    let again = app.patch(&path, &token, json!({"status": "cancelled"}), Stated::InBody(2)).await;
     again.assert_problem(409, "invalid_transition");
     assert_eq!(app.product(id(&tea)).await["stock"], 10, "no double restock");
 }
@@ -144,26 +133,18 @@ async fn an_admin_moves_an_order_through_its_life_and_deletes_only_cancelled_one
     let order = app.order(&token, &[(id(&tea), 1)]).await.body;
     let path = format!("/api/v1/orders/{}", id(&order));
     for (n, status) in ["paid", "shipped", "delivered"].into_iter().enumerate() {
-        let reply = app
-            .call(Method::PATCH, &path, Some(&app.admin_token), Some(json!({"status": status, "version": n + 1})), &[])
-            .await;
+        let reply = app.patch(&path, &app.admin_token, json!({"status": status, "version": n + 1}), Stated::Not).await;
         assert_eq!(reply.status, StatusCode::OK, "{status}: {}", reply.text);
     }
-    let back = app
-        .call(Method::PATCH, &path, Some(&app.admin_token), Some(json!({"status": "cancelled", "version": 4})), &[])
-        .await;
+    let back = app.patch(&path, &app.admin_token, json!({"status": "cancelled"}), Stated::InBody(4)).await;
     back.assert_problem(409, "invalid_transition");
-    app.call(Method::DELETE, &path, Some(&app.admin_token), None, &[("if-match", "\"4\"")])
-        .await
-        .assert_problem(409, "invalid_transition");
+    app.delete(&path, &app.admin_token, Stated::etag(4)).await.assert_problem(409, "invalid_transition");
 
     let second = app.order(&token, &[(id(&tea), 1)]).await.body;
     let second_path = format!("/api/v1/orders/{}", id(&second));
-    app.call(Method::PATCH, &second_path, Some(&token), Some(json!({"status": "cancelled", "version": 1})), &[]).await;
-    app.call(Method::DELETE, &second_path, Some(&token), None, &[("if-match", "\"2\"")])
-        .await
-        .assert_problem(403, "forbidden");
-    let deleted = app.call(Method::DELETE, &second_path, Some(&app.admin_token), None, &[("if-match", "\"2\"")]).await;
+    app.patch(&second_path, &token, json!({"status": "cancelled"}), Stated::InBody(1)).await;
+    app.delete(&second_path, &token, Stated::etag(2)).await.assert_problem(403, "forbidden");
+    let deleted = app.delete(&second_path, &app.admin_token, Stated::etag(2)).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
     app.get(&second_path, Some(&app.admin_token)).await.assert_problem(404, "not_found");
 }
@@ -195,26 +176,18 @@ async fn an_idempotency_key_replays_the_first_answer_and_creates_nothing_more() 
     let (_, token) = app.register("alice").await;
     let tea = app.create_product("Tea", 250, 10).await;
     let body = json!({"items": [{"product_id": id(&tea), "quantity": 2}]});
-    let key = [("idempotency-key", "checkout-42")];
-    let first = app.call(Method::POST, "/api/v1/orders", Some(&token), Some(body.clone()), &key).await;
+    let key = Some("checkout-42");
+    let first = app.place_order(&token, body.clone(), key).await;
     assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
-    let second = app.call(Method::POST, "/api/v1/orders", Some(&token), Some(body), &key).await;
+    let second = app.place_order(&token, body, key).await;
     assert_eq!(second.status, StatusCode::CREATED);
     assert_eq!(second.text, first.text);
     assert_eq!(second.header("location"), first.header("location"));
     assert_eq!(app.product(id(&tea)).await["stock"], 8);
 
     let other = json!({"items": [{"product_id": id(&tea), "quantity": 3}]});
-    app.call(Method::POST, "/api/v1/orders", Some(&token), Some(other), &key).await.assert_problem(409, "duplicate");
-    let bad_key = app
-        .call(
-            Method::POST,
-            "/api/v1/orders",
-            Some(&token),
-            Some(json!({"from_cart": true})),
-            &[("idempotency-key", "")],
-        )
-        .await;
+    app.place_order(&token, other, key).await.assert_problem(409, "duplicate");
+    let bad_key = app.place_order(&token, json!({"from_cart": true}), Some("")).await;
     bad_key.assert_problem(400, "validation_failed");
 }
 
@@ -224,13 +197,11 @@ async fn a_failed_attempt_can_be_retried_with_the_same_key() {
     let (_, token) = app.register("alice").await;
     let tea = app.create_product("Tea", 250, 1).await;
     let body = json!({"items": [{"product_id": id(&tea), "quantity": 2}]});
-    let key = [("idempotency-key", "retry-me")];
-    app.call(Method::POST, "/api/v1/orders", Some(&token), Some(body.clone()), &key)
-        .await
-        .assert_problem(409, "insufficient_stock");
+    let key = Some("retry-me");
+    app.place_order(&token, body.clone(), key).await.assert_problem(409, "insufficient_stock");
     let path = format!("/api/v1/products/{}", id(&tea));
-    app.call(Method::PATCH, &path, Some(&app.admin_token), Some(json!({"stock": 5})), &[("if-match", "\"1\"")]).await;
-    let retried = app.call(Method::POST, "/api/v1/orders", Some(&token), Some(body), &key).await;
+    app.patch(&path, &app.admin_token, json!({"stock": 5}), Stated::etag(1)).await;
+    let retried = app.place_order(&token, body, key).await;
     assert_eq!(retried.status, StatusCode::CREATED, "{}", retried.text);
 }
 
@@ -241,19 +212,15 @@ async fn a_disabled_customer_cannot_order_or_replay(app: TestApp) {
     let (alice, token) = app.register("alice").await;
     let tea = app.create_product("Tea", 250, 10).await;
     let body = json!({"items": [{"product_id": id(&tea), "quantity": 1}]});
-    let key = [("idempotency-key", "before-disabling")];
-    let first = app.call(Method::POST, "/api/v1/orders", Some(&token), Some(body.clone()), &key).await;
+    let key = Some("before-disabling");
+    let first = app.place_order(&token, body.clone(), key).await;
     assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
     let path = format!("/api/v1/users/{}", id(&alice));
-    let disabled = app
-        .call(Method::PATCH, &path, Some(&app.admin_token), Some(json!({"disabled": true, "version": 1})), &[])
-        .await;
+    let disabled = app.patch(&path, &app.admin_token, json!({"disabled": true}), Stated::InBody(1)).await;
     assert_eq!(disabled.status, StatusCode::OK, "{}", disabled.text);
 
-    app.call(Method::POST, "/api/v1/orders", Some(&token), Some(body.clone()), &[])
-        .await
-        .assert_problem(401, "unauthorized");
-    app.call(Method::POST, "/api/v1/orders", Some(&token), Some(body), &key).await.assert_problem(401, "unauthorized");
+    app.place_order(&token, body.clone(), None).await.assert_problem(401, "unauthorized");
+    app.place_order(&token, body, key).await.assert_problem(401, "unauthorized");
     assert_eq!(app.product(id(&tea)).await["stock"], 9, "only the first order took stock");
     let listed = app.get(&format!("/api/v1/orders?user_id={}", id(&alice)), Some(&app.admin_token)).await;
     assert_eq!(listed.body["items"].as_array().unwrap().len(), 1);
@@ -343,9 +310,7 @@ async fn one_key_ten_times_at_once(app: TestApp) {
     let (_, token) = app.register("crowd").await;
     let tea = app.create_product("Tea", 250, 100).await;
     let body = json!({"items": [{"product_id": id(&tea), "quantity": 1}]});
-    let attempts = (0..10).map(|_| {
-        app.call(Method::POST, "/api/v1/orders", Some(&token), Some(body.clone()), &[("idempotency-key", "same")])
-    });
+    let attempts = (0..10).map(|_| app.place_order(&token, body.clone(), Some("same")));
     let replies = futures_util::future::join_all(attempts).await;
     let created: Vec<_> = replies.iter().filter(|r| r.status == StatusCode::CREATED).collect();
     assert!(!created.is_empty());

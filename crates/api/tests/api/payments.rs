@@ -2,7 +2,7 @@
 //! cases, replays, each needs-attention reason, a payment racing the
 //! customer's cancel on both databases, and unpaid orders expiring.
 
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::StatusCode;
 use serde_json::{json, Value};
 use zonmart_adapters::testing::TestDatabase;
 use zonmart_api::config::Settings;
@@ -174,9 +174,7 @@ async fn a_matching_payment_pays_the_order_once_and_a_replay_changes_nothing() {
 
     // Paid: the customer can no longer cancel.
     let path = format!("/api/v1/orders/{}", id(&order));
-    let cancel = app
-        .call(Method::PATCH, &path, Some(&token), Some(json!({"status": "cancelled"})), &[("if-match", "\"2\"")])
-        .await;
+    let cancel = app.patch(&path, &token, json!({"status": "cancelled"}), Stated::etag(2)).await;
     cancel.assert_problem(403, "forbidden");
 }
 
@@ -199,9 +197,7 @@ async fn each_payment_that_cannot_pay_writes_why_and_leaves_the_order() {
     // after_cancel: the customer cancelled first; the stock stays returned.
     let (gone, token, tea) = pending_order(&app, "bob").await;
     let path = format!("/api/v1/orders/{}", id(&gone));
-    let cancelled = app
-        .call(Method::PATCH, &path, Some(&token), Some(json!({"status": "cancelled"})), &[("if-match", "\"1\"")])
-        .await;
+    let cancelled = app.patch(&path, &token, json!({"status": "cancelled"}), Stated::etag(1)).await;
     assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.text);
     let reply = app.pay_event(&succeeded("evt_late", "pi_late", id(&gone), 500, "usd")).await;
     assert_eq!(reply.body["reason"], "after_cancel", "{}", reply.text);
@@ -271,13 +267,7 @@ async fn payment_races_cancel(app: TestApp) {
         let body = succeeded(&format!("evt_race_{round}"), &format!("pi_race_{round}"), id(&order), 300, "usd");
         let path = format!("/api/v1/orders/{}", id(&order));
         let pay = app.pay_event(&body);
-        let cancel = app.call(
-            Method::PATCH,
-            &path,
-            Some(&token),
-            Some(json!({"status": "cancelled"})),
-            &[("if-match", "\"1\"")],
-        );
+        let cancel = app.patch(&path, &token, json!({"status": "cancelled"}), Stated::etag(1));
         let (pay, cancel) = futures_util::future::join(pay, cancel).await;
         assert_eq!(pay.status, StatusCode::OK, "{}", pay.text);
         let stored = app.order_json(id(&order)).await;

@@ -1,6 +1,6 @@
 //! The catalog over HTTP.
 
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::StatusCode;
 use serde_json::json;
 
 use crate::support::*;
@@ -70,21 +70,12 @@ async fn an_admin_updates_a_product_at_its_version() {
     let app = spawn_app().await;
     let teapot = app.create_product("Teapot", 1999, 5).await;
     let path = format!("/api/v1/products/{}", teapot["id"].as_str().unwrap());
-    let reply = app
-        .call(
-            Method::PATCH,
-            &path,
-            Some(&app.admin_token),
-            Some(json!({"price_cents": 1500})),
-            &[("if-match", "\"1\"")],
-        )
-        .await;
+    let reply = app.patch(&path, &app.admin_token, json!({"price_cents": 1500}), Stated::etag(1)).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     assert_eq!((reply.body["price_cents"].as_i64(), reply.body["version"].as_i64()), (Some(1500), Some(2)));
-    let stale =
-        app.call(Method::PATCH, &path, Some(&app.admin_token), Some(json!({"stock": 1, "version": 1})), &[]).await;
+    let stale = app.patch(&path, &app.admin_token, json!({"stock": 1}), Stated::InBody(1)).await;
     stale.assert_problem(409, "version_conflict");
-    app.call(Method::PATCH, &path, Some(&app.admin_token), Some(json!({"stock": 1})), &[])
+    app.patch(&path, &app.admin_token, json!({"stock": 1}), Stated::Not)
         .await
         .assert_problem(428, "precondition_required");
 }
@@ -96,7 +87,7 @@ async fn deleting_archives_the_product_out_of_listings_but_not_out_of_reach() {
     app.create_product("Kettle", 2999, 5).await;
     let id = teapot["id"].as_str().unwrap();
     let path = format!("/api/v1/products/{id}");
-    let deleted = app.call(Method::DELETE, &path, Some(&app.admin_token), None, &[("if-match", "\"1\"")]).await;
+    let deleted = app.delete(&path, &app.admin_token, Stated::etag(1)).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text);
     let read = app.product(id).await;
     assert_eq!(read["archived"], true);

@@ -2,7 +2,7 @@
 //! and a delete end every session of the user, access and refresh tokens
 //! alike, and re-enabling a user revives none of them.
 
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::StatusCode;
 use serde_json::{json, Value};
 
 use crate::support::*;
@@ -23,7 +23,7 @@ async fn patch_user(app: &TestApp, token: &str, user: &Value, version: i64, chan
     let mut body = changes;
     body["version"] = version.into();
     let path = format!("/api/v1/users/{}", user["id"].as_str().unwrap());
-    let reply = app.call(Method::PATCH, &path, Some(token), Some(body), &[]).await;
+    let reply = app.patch(&path, token, body, Stated::Not).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     reply.body
 }
@@ -107,7 +107,7 @@ async fn a_deleted_users_refresh_token_is_refused() {
     let (access, refresh_token) = session(app, "alice", PASSWORD).await;
     let path = format!("/api/v1/users/{}", alice["id"].as_str().unwrap());
 
-    let deleted = app.call(Method::DELETE, &path, Some(&access), None, &[("if-match", "\"1\"")]).await;
+    let deleted = app.delete(&path, &access, Stated::etag(1)).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text);
 
     app.get("/api/v1/users/me", Some(&access)).await.assert_problem(401, "unauthorized");

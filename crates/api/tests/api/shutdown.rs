@@ -17,6 +17,15 @@ impl Drop for Server {
     }
 }
 
+/// The process's CPU time so far (user + system), in clock ticks.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields: Vec<&str> =
+        stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
+    // After the command name: state is field 3, utime and stime 14 and 15.
+    fields.get(11).zip(fields.get(12)).map_or(0, |(u, s)| u.parse::<u64>().unwrap_or(0) + s.parse::<u64>().unwrap_or(0))
+}
+
 #[actix_web::test]
 async fn sigterm_lets_the_request_in_flight_finish_and_exits_zero() {
     let port = free_port();
@@ -39,11 +48,19 @@ async fn sigterm_lets_the_request_in_flight_finish_and_exits_zero() {
     let client = awc::Client::builder().timeout(Duration::from_secs(60)).finish();
     wait_until_ok(&client, &format!("{base}/health")).await;
 
+    let pid = server.0.id();
+    let idle_cpu = cpu_ticks(pid);
     let login = client
         .post(format!("{base}/api/v1/auth/login"))
         .send_json(&json!({"username": "admin", "password": "admin-password"}));
     let in_flight = actix_web::rt::spawn(async move { login.await.map(|res| res.status()) });
-    actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+    // The login is in flight once the server is hashing: its CPU time grows
+    // (a cost-14 hash takes seconds; an idle server uses next to none).
+    let started = Instant::now();
+    while cpu_ticks(pid) < idle_cpu + 10 {
+        assert!(started.elapsed() < Duration::from_secs(20), "the server never started on the login");
+        actix_web::rt::time::sleep(Duration::from_millis(10)).await;
+    }
     let signalled = Command::new("kill").args(["-TERM", &server.0.id().to_string()]).status().expect("kill runs");
     assert!(signalled.success());
 

@@ -74,8 +74,8 @@ async fn if_match_is_compared_as_a_string_and_sent_once() {
     let app = spawn_app().await;
     let product = app.create_product("Teapot", 1000, 5).await;
     let path = format!("/api/v1/products/{}", product["id"].as_str().unwrap());
-    let change = || Some(json!({"stock": 9}));
-    let padded = app.call(Method::PATCH, &path, Some(&app.admin_token), change(), &[("if-match", "\"01\"")]).await;
+    let change = || json!({"stock": 9});
+    let padded = app.patch(&path, &app.admin_token, change(), Stated::IfMatch("\"01\"".into())).await;
     padded.assert_problem(412, "version_conflict");
     assert_eq!(padded.body["current_version"], 1);
     // Two lines (the test client's own helpers would fold them into one).
@@ -89,7 +89,7 @@ async fn if_match_is_compared_as_a_string_and_sent_once() {
         .unwrap();
     assert_eq!(twice.status(), StatusCode::BAD_REQUEST);
     assert_eq!(app.product(product["id"].as_str().unwrap()).await["version"], 1, "nothing was written");
-    let right = app.call(Method::PATCH, &path, Some(&app.admin_token), change(), &[("if-match", "\"1\"")]).await;
+    let right = app.patch(&path, &app.admin_token, change(), Stated::etag(1)).await;
     assert_eq!(right.status, StatusCode::OK, "{}", right.text);
 }
 
@@ -117,22 +117,15 @@ async fn guessing_the_current_password_counts_against_the_auth_limit() {
     let mut statuses = Vec::new();
     for n in 0..4 {
         let guess = json!({"password": "new password 1", "current_password": format!("guess {n}"), "version": 1});
-        statuses.push(app.call(Method::PATCH, &path, Some(&token), Some(guess), &[]).await.status.as_u16());
+        statuses.push(app.patch(&path, &token, guess, Stated::Not).await.status.as_u16());
     }
     assert_eq!(statuses, [403, 403, 429, 429]);
-    let limited = app
-        .call(
-            Method::PATCH,
-            &path,
-            Some(&token),
-            Some(json!({"current_password": PASSWORD, "full_name": "A", "version": 1})),
-            &[],
-        )
-        .await;
+    let limited =
+        app.patch(&path, &token, json!({"current_password": PASSWORD, "full_name": "A"}), Stated::InBody(1)).await;
     limited.assert_problem(429, "rate_limited");
     assert!(limited.header("retry-after").is_some());
     // A PATCH without current_password is not an auth attempt.
-    let plain = app.call(Method::PATCH, &path, Some(&token), Some(json!({"full_name": "A", "version": 1})), &[]).await;
+    let plain = app.patch(&path, &token, json!({"full_name": "A"}), Stated::InBody(1)).await;
     assert_eq!(plain.status, StatusCode::OK, "{}", plain.text);
 }
 

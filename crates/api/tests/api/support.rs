@@ -101,7 +101,10 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
-    /// Sends a request. `body` goes as JSON; `headers` are added as given.
+    /// Sends any request as given: `body` goes as JSON; `headers` are added
+    /// as given. For requests the typed helpers below cannot express
+    /// (malformed ones on purpose, unusual methods or headers); everything
+    /// else uses those.
     pub async fn call(
         &self,
         method: Method,
@@ -214,6 +217,61 @@ impl TestApp {
     pub async fn order(&self, token: &str, lines: &[(&str, i64)]) -> Reply {
         let items: Vec<Value> = lines.iter().map(|(id, q)| json!({"product_id": id, "quantity": q})).collect();
         self.post("/api/v1/orders", Some(token), json!({ "items": items })).await
+    }
+}
+
+/// How a versioned write states the version it read (API.md, "Optimistic
+/// locking"): the choice every `PATCH`, `PUT` and `DELETE` helper takes.
+#[derive(Debug, Clone)]
+pub enum Stated {
+    /// An `If-Match` header with exactly this text (`Stated::etag(1)` is the
+    /// well-formed `"1"`; anything else tests a malformed one).
+    IfMatch(String),
+    /// `"version": n` in the JSON body.
+    InBody(i64),
+    /// Neither.
+    Not,
+}
+
+impl Stated {
+    /// `If-Match: "<version>"`.
+    pub fn etag(version: i64) -> Stated {
+        Stated::IfMatch(format!("\"{version}\""))
+    }
+}
+
+impl TestApp {
+    /// A versioned write: `body` (an object, or nothing) with the version
+    /// stated as `stated` says.
+    pub async fn write(&self, method: Method, path: &str, token: &str, body: Option<Value>, stated: Stated) -> Reply {
+        match stated {
+            Stated::IfMatch(tag) => self.call(method, path, Some(token), body, &[("if-match", tag.as_str())]).await,
+            Stated::InBody(version) => {
+                let mut body = body.unwrap_or_else(|| json!({}));
+                body["version"] = json!(version);
+                self.call(method, path, Some(token), Some(body), &[]).await
+            }
+            Stated::Not => self.call(method, path, Some(token), body, &[]).await,
+        }
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value, stated: Stated) -> Reply {
+        self.write(Method::PATCH, path, token, Some(body), stated).await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: Value, stated: Stated) -> Reply {
+        self.write(Method::PUT, path, token, Some(body), stated).await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str, stated: Stated) -> Reply {
+        self.write(Method::DELETE, path, token, None, stated).await
+    }
+
+    /// `POST /api/v1/orders` with `body`, retried safely under `key`
+    /// (`Idempotency-Key`) when one is given.
+    pub async fn place_order(&self, token: &str, body: Value, key: Option<&str>) -> Reply {
+        let headers: Vec<(&str, &str)> = key.map(|key| ("idempotency-key", key)).into_iter().collect();
+        self.call(Method::POST, "/api/v1/orders", Some(token), Some(body), &headers).await
     }
 }
 

@@ -1,7 +1,7 @@
 //! The user resource: registration, admin creation, reading, listing,
 //! updating and deleting, with their authorization rules.
 
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::StatusCode;
 use serde_json::{json, Value};
 
 use crate::support::*;
@@ -189,15 +189,7 @@ async fn a_customer_updates_their_profile_and_clears_a_field_with_null() {
     let app = spawn_app().await;
     let (alice, token) = app.register("alice").await;
     let path = format!("/api/v1/users/{}", alice["id"].as_str().unwrap());
-    let reply = app
-        .call(
-            Method::PATCH,
-            &path,
-            Some(&token),
-            Some(json!({"full_name": "Alice L", "email": null})),
-            &[("if-match", "\"1\"")],
-        )
-        .await;
+    let reply = app.patch(&path, &token, json!({"full_name": "Alice L", "email": null}), Stated::etag(1)).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     assert_eq!(reply.body["full_name"], "Alice L");
     assert_eq!(reply.body["email"], Value::Null);
@@ -213,7 +205,7 @@ async fn a_customer_setting_role_or_disabled_is_403_and_nothing_changes() {
     let (alice, token) = app.register("alice").await;
     let path = format!("/api/v1/users/{}", alice["id"].as_str().unwrap());
     for body in [json!({"role": "admin", "version": 1}), json!({"disabled": false, "version": 1})] {
-        app.call(Method::PATCH, &path, Some(&token), Some(body), &[]).await.assert_problem(403, "forbidden");
+        app.patch(&path, &token, body, Stated::Not).await.assert_problem(403, "forbidden");
     }
     let me = app.get("/api/v1/users/me", Some(&token)).await;
     assert_eq!(me.body["role"], "customer");
@@ -225,9 +217,7 @@ async fn an_admin_disables_a_user_whose_token_then_stops_working() {
     let app = spawn_app().await;
     let (alice, token) = app.register("alice").await;
     let path = format!("/api/v1/users/{}", alice["id"].as_str().unwrap());
-    let reply = app
-        .call(Method::PATCH, &path, Some(&app.admin_token), Some(json!({"disabled": true, "version": 1})), &[])
-        .await;
+    let reply = app.patch(&path, &app.admin_token, json!({"disabled": true}), Stated::InBody(1)).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     app.get("/api/v1/users/me", Some(&token)).await.assert_problem(401, "unauthorized");
     app.post("/api/v1/auth/login", None, json!({"username": "alice", "password": PASSWORD}))
@@ -240,15 +230,13 @@ async fn a_customer_changes_their_password_only_with_the_current_one() {
     let app = spawn_app().await;
     let (alice, token) = app.register("alice").await;
     let path = format!("/api/v1/users/{}", alice["id"].as_str().unwrap());
-    let missing = app
-        .call(Method::PATCH, &path, Some(&token), Some(json!({"password": "new password 1", "version": 1})), &[])
-        .await;
+    let missing = app.patch(&path, &token, json!({"password": "new password 1"}), Stated::InBody(1)).await;
     missing.assert_problem(400, "validation_failed");
     assert_eq!(missing.fields(), vec!["current_password"]);
     let wrong = json!({"password": "new password 1", "current_password": "nope nope", "version": 1});
-    app.call(Method::PATCH, &path, Some(&token), Some(wrong), &[]).await.assert_problem(403, "forbidden");
+    app.patch(&path, &token, wrong, Stated::Not).await.assert_problem(403, "forbidden");
     let right = json!({"password": "new password 1", "current_password": PASSWORD, "version": 1});
-    let ok = app.call(Method::PATCH, &path, Some(&token), Some(right), &[]).await;
+    let ok = app.patch(&path, &token, right, Stated::Not).await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
     no_secrets(&ok.body);
     app.login("alice", "new password 1").await;
@@ -263,7 +251,7 @@ async fn renaming_to_a_taken_username_is_a_duplicate() {
     let (alice, token) = app.register("alice").await;
     app.register("bob").await;
     let path = format!("/api/v1/users/{}", alice["id"].as_str().unwrap());
-    let reply = app.call(Method::PATCH, &path, Some(&token), Some(json!({"username": "BOB", "version": 1})), &[]).await;
+    let reply = app.patch(&path, &token, json!({"username": "BOB"}), Stated::InBody(1)).await;
     reply.assert_problem(409, "duplicate");
     assert_eq!(reply.fields(), vec!["username"]);
 }
@@ -273,7 +261,7 @@ async fn a_deleted_user_cannot_log_in_their_token_dies_and_their_name_is_free() 
     let app = spawn_app().await;
     let (alice, token) = app.register("alice").await;
     let path = format!("/api/v1/users/{}", alice["id"].as_str().unwrap());
-    let deleted = app.call(Method::DELETE, &path, Some(&token), None, &[("if-match", "\"1\"")]).await;
+    let deleted = app.delete(&path, &token, Stated::etag(1)).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text);
     app.get("/api/v1/users/me", Some(&token)).await.assert_problem(401, "unauthorized");
     app.get(&path, Some(&app.admin_token)).await.assert_problem(404, "not_found");
@@ -289,8 +277,6 @@ async fn a_customer_cannot_delete_another_customer() {
     let (_, alice_token) = app.register("alice").await;
     let (bob, _) = app.register("bob").await;
     let path = format!("/api/v1/users/{}", bob["id"].as_str().unwrap());
-    app.call(Method::DELETE, &path, Some(&alice_token), None, &[("if-match", "\"1\"")])
-        .await
-        .assert_problem(404, "not_found");
+    app.delete(&path, &alice_token, Stated::etag(1)).await.assert_problem(404, "not_found");
     assert_eq!(app.get(&path, Some(&app.admin_token)).await.status, StatusCode::OK);
 }

@@ -14,21 +14,17 @@ async fn alice(app: &TestApp) -> (String, String) {
 async fn a_write_without_a_version_is_428() {
     let app = spawn_app().await;
     let (path, token) = alice(&app).await;
-    app.call(Method::PATCH, &path, Some(&token), Some(json!({"full_name": "A"})), &[])
-        .await
-        .assert_problem(428, "precondition_required");
-    app.call(Method::DELETE, &path, Some(&token), None, &[]).await.assert_problem(428, "precondition_required");
+    app.patch(&path, &token, json!({"full_name": "A"}), Stated::Not).await.assert_problem(428, "precondition_required");
+    app.delete(&path, &token, Stated::Not).await.assert_problem(428, "precondition_required");
 }
 
 #[actix_web::test]
 async fn a_stale_if_match_is_412_with_the_current_version() {
     let app = spawn_app().await;
     let (path, token) = alice(&app).await;
-    let first =
-        app.call(Method::PATCH, &path, Some(&token), Some(json!({"full_name": "A"})), &[("if-match", "\"1\"")]).await;
+    let first = app.patch(&path, &token, json!({"full_name": "A"}), Stated::etag(1)).await;
     assert_eq!(first.status, StatusCode::OK);
-    let stale =
-        app.call(Method::PATCH, &path, Some(&token), Some(json!({"full_name": "B"})), &[("if-match", "\"1\"")]).await;
+    let stale = app.patch(&path, &token, json!({"full_name": "B"}), Stated::etag(1)).await;
     stale.assert_problem(412, "version_conflict");
     assert_eq!(stale.body["current_version"], 2);
     assert_eq!(app.get(&path, Some(&token)).await.body["full_name"], "A", "the stale write changed nothing");
@@ -38,8 +34,8 @@ async fn a_stale_if_match_is_412_with_the_current_version() {
 async fn a_stale_body_version_is_409_with_the_current_version() {
     let app = spawn_app().await;
     let (path, token) = alice(&app).await;
-    app.call(Method::PATCH, &path, Some(&token), Some(json!({"full_name": "A", "version": 1})), &[]).await;
-    let stale = app.call(Method::PATCH, &path, Some(&token), Some(json!({"full_name": "B", "version": 1})), &[]).await;
+    app.patch(&path, &token, json!({"full_name": "A"}), Stated::InBody(1)).await;
+    let stale = app.patch(&path, &token, json!({"full_name": "B"}), Stated::InBody(1)).await;
     stale.assert_problem(409, "version_conflict");
     assert_eq!(stale.body["current_version"], 2);
 }
@@ -48,15 +44,7 @@ async fn a_stale_body_version_is_409_with_the_current_version() {
 async fn if_match_and_body_version_disagreeing_is_400() {
     let app = spawn_app().await;
     let (path, token) = alice(&app).await;
-    let reply = app
-        .call(
-            Method::PATCH,
-            &path,
-            Some(&token),
-            Some(json!({"full_name": "A", "version": 2})),
-            &[("if-match", "\"1\"")],
-        )
-        .await;
+    let reply = app.patch(&path, &token, json!({"full_name": "A", "version": 2}), Stated::etag(1)).await;
     reply.assert_problem(400, "validation_failed");
 }
 
@@ -64,6 +52,7 @@ async fn if_match_and_body_version_disagreeing_is_400() {
 async fn a_float_version_is_400() {
     let app = spawn_app().await;
     let (path, token) = alice(&app).await;
+    // Malformed on purpose, so sent as written.
     let reply =
         app.call(Method::PATCH, &path, Some(&token), Some(json!({"full_name": "A", "version": 1.0})), &[]).await;
     reply.assert_problem(400, "validation_failed");
@@ -74,15 +63,11 @@ async fn a_float_version_is_400() {
 async fn a_stale_delete_is_refused_and_the_user_stays() {
     let app = spawn_app().await;
     let (path, token) = alice(&app).await;
-    app.call(Method::PATCH, &path, Some(&token), Some(json!({"full_name": "A", "version": 1})), &[]).await;
-    app.call(Method::DELETE, &path, Some(&token), None, &[("if-match", "\"1\"")])
-        .await
-        .assert_problem(412, "version_conflict");
-    app.call(Method::DELETE, &path, Some(&token), Some(json!({"version": 1})), &[])
-        .await
-        .assert_problem(409, "version_conflict");
+    app.patch(&path, &token, json!({"full_name": "A"}), Stated::InBody(1)).await;
+    app.delete(&path, &token, Stated::etag(1)).await.assert_problem(412, "version_conflict");
+    app.delete(&path, &token, Stated::InBody(1)).await.assert_problem(409, "version_conflict");
     assert_eq!(app.get("/api/v1/users/me", Some(&token)).await.status, StatusCode::OK);
-    let deleted = app.call(Method::DELETE, &path, Some(&token), Some(json!({"version": 2})), &[]).await;
+    let deleted = app.delete(&path, &token, Stated::InBody(2)).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
 }
 
@@ -94,7 +79,7 @@ async fn exactly_one_of_twenty_concurrent_patches_wins(app: TestApp) {
         let (app, path, token) = (&app, &path, &token);
         async move {
             let body = json!({"full_name": format!("writer {n}")});
-            app.call(Method::PATCH, path, Some(token), Some(body), &[("if-match", "\"1\"")]).await
+            app.patch(path, token, body, Stated::etag(1)).await
         }
     });
     let replies = futures_util::future::join_all(attempts).await;
@@ -127,20 +112,14 @@ async fn a_user_round_trips_through_create_read_update_delete_on_postgres() {
     let Some(app) = spawn_app_on_postgres().await else { return };
     let (path, token) = alice(&app).await;
     assert_eq!(app.get(&path, Some(&token)).await.body["version"], 1);
-    let updated = app
-        .call(Method::PATCH, &path, Some(&token), Some(json!({"address": "2 Side St"})), &[("if-match", "\"1\"")])
-        .await;
+    let updated = app.patch(&path, &token, json!({"address": "2 Side St"}), Stated::etag(1)).await;
     assert_eq!(updated.body["version"], 2);
-    app.call(Method::PATCH, &path, Some(&token), Some(json!({"address": "3"})), &[("if-match", "\"1\"")])
-        .await
-        .assert_problem(412, "version_conflict");
-    app.call(Method::PATCH, &path, Some(&token), Some(json!({"address": "3", "version": 1})), &[])
-        .await
-        .assert_problem(409, "version_conflict");
+    app.patch(&path, &token, json!({"address": "3"}), Stated::etag(1)).await.assert_problem(412, "version_conflict");
+    app.patch(&path, &token, json!({"address": "3"}), Stated::InBody(1)).await.assert_problem(409, "version_conflict");
     app.post("/api/v1/auth/register", None, json!({"username": "ALICE", "password": PASSWORD}))
         .await
         .assert_problem(409, "duplicate");
-    let deleted = app.call(Method::DELETE, &path, Some(&token), None, &[("if-match", "\"2\"")]).await;
+    let deleted = app.delete(&path, &token, Stated::etag(2)).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
     app.get(&path, Some(&app.admin_token)).await.assert_problem(404, "not_found");
 }

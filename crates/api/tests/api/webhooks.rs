@@ -130,13 +130,7 @@ async fn a_disabled_subscription_gets_nothing() {
     let created = app.post("/api/v1/webhooks", Some(&app.admin_token), json!({"url": url, "events": ["*"]})).await;
     let id = created.body["id"].as_str().unwrap();
     let off = app
-        .call(
-            Method::PATCH,
-            &format!("/api/v1/webhooks/{id}"),
-            Some(&app.admin_token),
-            Some(json!({"enabled": false, "version": 1})),
-            &[],
-        )
+        .patch(&format!("/api/v1/webhooks/{id}"), &app.admin_token, json!({"enabled": false}), Stated::InBody(1))
         .await;
     assert_eq!(off.status, StatusCode::OK, "{}", off.text);
     app.create_product("Teapot", 100, 1).await;
