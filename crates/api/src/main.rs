@@ -12,8 +12,8 @@ use zonmart_domain::{Password, Username};
 
 /// mimalloc rather than glibc's malloc: under load glibc's per-thread cache
 /// (7 chunks per size) kept overflowing into its arenas, and allocation took
-/// a sixth of the server's CPU per order (perf). mimalloc cut the server's
-/// CPU per order by 15% (bench/results.md).
+/// a sixth of the server's CPU per order (perf). Measured in bench/changes.md
+/// (`b9b4f83`).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
