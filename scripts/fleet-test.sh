@@ -52,23 +52,7 @@ eval "$("$FLEET" env)"
 
 # A webhook receiver that records each delivery's event id and when it
 # started and ended (held 5 ms, so two deliveries of one event at once show).
-python3 - "$RECEIVER_PORT" "$ZONMART_FLEET_DIR/deliveries.jsonl" <<'EOF' &
-import json, sys, threading, time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-port, path = int(sys.argv[1]), sys.argv[2]
-lock = threading.Lock()
-class Hook(BaseHTTPRequestHandler):
-    def do_POST(self):
-        started = time.time()
-        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-        time.sleep(0.005)
-        with lock, open(path, "a") as out:
-            out.write(json.dumps({"id": self.headers.get("Zonmart-Event-Id"), "order": body["resource"]["id"],
-                                  "start": started, "end": time.time()}) + "\n")
-        self.send_response(204); self.end_headers()
-    def log_message(self, *args): pass
-ThreadingHTTPServer(("127.0.0.1", port), Hook).serve_forever()
-EOF
+python3 "$ROOT/scripts/webhook-receiver.py" "$RECEIVER_PORT" "$ZONMART_FLEET_DIR/deliveries.jsonl" 5 &
 RECEIVER_PID=$!
 
 json() { python3 -c "import json,sys; v=json.load(sys.stdin); print($1)"; }
