@@ -89,9 +89,31 @@ haproxy_cmd() {
         "$ZONMART_FLEET_DIR/haproxy.sock" "$1"
 }
 haproxy_cmd "disable server instances/zonmart-2"; haproxy_cmd "disable server instances/zonmart-3"
-log "the proxy alone (one backend): GET and POST through HAProxy to instance 1"
-READ_ONE=$(run read-proxy-one "$FLEET_URL/api/v1/products/$PRODUCT" 32)
-ORDER_ONE=$(run order-proxy-one "$FLEET_URL/api/v1/orders" 32 -s "$OUT/order.lua")
+# The proxy's cost, in ROUNDS interleaved pairs (direct, then through
+# HAProxy, seconds apart): this machine's speed drifts within minutes, so
+# the overhead is the median of the pairs' ratios, each figure the median
+# of its runs.
+ROUNDS=${BENCH_ROUNDS:-5}
+log "the proxy alone (one backend): $ROUNDS interleaved pairs of direct and through HAProxy to instance 1"
+pairs() { # label url [wrk args...]: prints "direct-median proxy-median overhead%"
+    local label=$1 path=$2; shift 2
+    : >"$OUT/$label.pairs"
+    for r in $(seq 1 "$ROUNDS"); do
+        echo "$(run "$label-direct-$r" "$INSTANCE_1_URL$path" 32 "$@") | $(run "$label-proxy-$r" "$FLEET_URL$path" 32 "$@")" >>"$OUT/$label.pairs"
+    done
+    python3 - "$OUT/$label.pairs" <<'PYEOF2'
+import statistics, sys
+pairs = [[list(map(float, half.split())) for half in line.split("|")] for line in open(sys.argv[1]) if line.strip()]
+def med(side, i): return statistics.median(p[side][i] for p in pairs)
+over = statistics.median(100 * (1 - p[1][0] / p[0][0]) for p in pairs)
+errors = sum(p[0][3] + p[1][3] for p in pairs)
+print(f"{med(0,0):.0f} {med(0,1):.2f} {med(0,2):.2f} {med(1,0):.0f} {med(1,1):.2f} {med(1,2):.2f} {over:.1f} {errors:.0f}")
+PYEOF2
+}
+READ_PAIR=$(pairs read "/api/v1/products/$PRODUCT")
+log "  GET: $READ_PAIR"
+ORDER_PAIR=$(pairs order "/api/v1/orders" -s "$OUT/order.lua")
+log "  POST: $ORDER_PAIR"
 haproxy_cmd "enable server instances/zonmart-2"; haproxy_cmd "enable server instances/zonmart-3"
 
 log "one connection: the same read counted in Redis, then in the process"
@@ -99,10 +121,11 @@ CHECK_REDIS=$(run check-redis "$INSTANCE_1_URL/api/v1/products/$PRODUCT" 1)
 CHECK_LOCAL=$(run check-local "$LOCAL_URL/api/v1/products/$PRODUCT" 1)
 
 python3 - "$RESULTS" "$(git -C "$ROOT" rev-parse --short HEAD)" "$DURATION" \
-    "$READ_DIRECT" "$READ_PROXY" "$ORDER_DIRECT" "$ORDER_PROXY" "$READ_ONE" "$ORDER_ONE" "$CHECK_REDIS" "$CHECK_LOCAL" <<'EOF'
+    "$ROUNDS" "$READ_DIRECT" "$READ_PROXY" "$ORDER_DIRECT" "$ORDER_PROXY" "$READ_PAIR" "$ORDER_PAIR" "$CHECK_REDIS" "$CHECK_LOCAL" \
+    "$(haproxy -v | head -1)" "${ZONMART_FLEET_HAPROXY_THREADS:-1}" <<'EOF'
 import sys
-path, commit, duration, *rows = sys.argv[1:]
-read_d, read_p, order_d, order_p, read_1, order_1, redis, local = [list(map(float, r.split())) for r in rows]
+path, commit, duration, rounds, *rows, haproxy, threads = sys.argv[1:]
+read_d, read_p, order_d, order_p, read_pair, order_pair, redis, local = [list(map(float, r.split())) for r in rows]
 def overhead(direct, proxy): return 100 * (1 - proxy[0] / direct[0])
 lines = [
     "# Fleet tier: HAProxy and Redis-backed rate limits",
@@ -110,10 +133,24 @@ lines = [
     f"`bench/fleet.sh` at `{commit}`, release build, {duration:s} s per run, on this 2-core machine shared by wrk,",
     "HAProxy, three instances and PostgreSQL (throughput cannot grow with instances here; this is overhead).",
     "",
-    "| endpoint (32 connections) | one instance direct req/s | p50 / p99 ms | HAProxy → that instance req/s | p50 / p99 ms | proxy overhead | HAProxy → 3 instances req/s | p50 / p99 ms | lost | errors |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    f"| GET /api/v1/products/{{id}} | {read_d[0]:,.0f} | {read_d[1]:.2f} / {read_d[2]:.2f} | {read_1[0]:,.0f} | {read_1[1]:.2f} / {read_1[2]:.2f} | {overhead(read_d, read_1):.1f} % | {read_p[0]:,.0f} | {read_p[1]:.2f} / {read_p[2]:.2f} | {overhead(read_d, read_p):.1f} % | {int(read_d[3] + read_p[3] + read_1[3])} |",
-    f"| POST /api/v1/orders | {order_d[0]:,.0f} | {order_d[1]:.2f} / {order_d[2]:.2f} | {order_1[0]:,.0f} | {order_1[1]:.2f} / {order_1[2]:.2f} | {overhead(order_d, order_1):.1f} % | {order_p[0]:,.0f} | {order_p[1]:.2f} / {order_p[2]:.2f} | {overhead(order_d, order_p):.1f} % | {int(order_d[3] + order_p[3] + order_1[3])} |",
+    f"{haproxy.split(' - ')[0]}, `nbthread {threads}`.",
+    "",
+    f"The proxy's cost: {rounds:s} interleaved pairs of one instance direct and HAProxy sending everything to that",
+    "instance (the others out of rotation), 32 connections; medians of the runs, and the overhead is the median of",
+    "the pairs' ratios.",
+    "",
+    "| endpoint (32 connections) | direct req/s | p50 / p99 ms | through HAProxy req/s | p50 / p99 ms | proxy overhead | errors |",
+    "|---|---:|---:|---:|---:|---:|---:|",
+    f"| GET /api/v1/products/{{id}} | {read_pair[0]:,.0f} | {read_pair[1]:.2f} / {read_pair[2]:.2f} | {read_pair[3]:,.0f} | {read_pair[4]:.2f} / {read_pair[5]:.2f} | **{read_pair[6]:.1f} %** | {int(read_pair[7])} |",
+    f"| POST /api/v1/orders | {order_pair[0]:,.0f} | {order_pair[1]:.2f} / {order_pair[2]:.2f} | {order_pair[3]:,.0f} | {order_pair[4]:.2f} / {order_pair[5]:.2f} | **{order_pair[6]:.1f} %** | {int(order_pair[7])} |",
+    "",
+    "HAProxy round robin over all three instances against one instance direct (one run each; on 2 cores three",
+    "instances only share the same CPU):",
+    "",
+    "| endpoint (32 connections) | one instance direct req/s | p50 / p99 ms | HAProxy → 3 instances req/s | p50 / p99 ms | difference | errors |",
+    "|---|---:|---:|---:|---:|---:|---:|",
+    f"| GET /api/v1/products/{{id}} | {read_d[0]:,.0f} | {read_d[1]:.2f} / {read_d[2]:.2f} | {read_p[0]:,.0f} | {read_p[1]:.2f} / {read_p[2]:.2f} | {overhead(read_d, read_p):.1f} % | {int(read_d[3] + read_p[3])} |",
+    f"| POST /api/v1/orders | {order_d[0]:,.0f} | {order_d[1]:.2f} / {order_d[2]:.2f} | {order_p[0]:,.0f} | {order_p[1]:.2f} / {order_p[2]:.2f} | {overhead(order_d, order_p):.1f} % | {int(order_d[3] + order_p[3])} |",
     "",
     "| one connection, GET /api/v1/products/{id} | req/s | p50 ms | p99 ms |",
     "|---|---:|---:|---:|",

@@ -94,6 +94,10 @@ write_haproxy_config() {
     cat >"$DIR/haproxy.cfg" <<EOF
 global
     maxconn 4096
+    # One thread: on a small machine the proxy shares its cores with the
+    # instances and the database, and a second thread only adds contention
+    # (bench/fleet.sh measures what the proxy costs).
+    nbthread ${ZONMART_FLEET_HAPROXY_THREADS:-1}
     stats socket $DIR/haproxy.sock mode 600 level admin
 
 defaults
