@@ -44,6 +44,13 @@ pub(crate) enum Bind {
 pub(crate) struct Statement {
     pub sql: String,
     pub binds: Vec<Bind>,
+    /// Whether to prepare it once per connection and reuse it: yes for a
+    /// listing without `q` (its text depends only on its shape, and its
+    /// plan, a walk of the order's index, on no value); never for a search,
+    /// whose plan depends on the term (PostgreSQL's generic plan for the
+    /// trigram probe is a scan of every product: a second a request at a
+    /// million products).
+    pub prepare_once: bool,
 }
 
 /// Writes a statement: text with the dialect's placeholders.
@@ -51,11 +58,13 @@ struct Sql {
     dialect: Dialect,
     text: String,
     binds: Vec<Bind>,
+    /// It searches (a `q` condition): planned for its values every time.
+    searches: bool,
 }
 
 impl Sql {
     fn new(dialect: Dialect) -> Self {
-        Self { dialect, text: String::with_capacity(512), binds: Vec::new() }
+        Self { dialect, text: String::with_capacity(512), binds: Vec::new(), searches: false }
     }
 
     fn push(&mut self, text: &str) -> &mut Self {
@@ -84,7 +93,7 @@ impl Sql {
     }
 
     fn finish(self) -> Statement {
-        Statement { sql: self.text, binds: self.binds }
+        Statement { sql: self.text, binds: self.binds, prepare_once: !self.searches }
     }
 }
 
@@ -296,6 +305,7 @@ impl Listing {
     /// newest first, after a cursor naming a tier, from the inverted index.
     pub fn ranked(&self, dialect: Dialect, after: Option<&After>, candidates: &Candidates, fetch: u32) -> Statement {
         let mut sql = Sql::new(dialect);
+        sql.searches = true;
         let literal = self.term.as_deref().map(like_literal).unwrap_or_default();
         sql.push("SELECT ").push(COLUMNS).push(", tier FROM (SELECT ").push(COLUMNS);
         sql.push(", CAST(CASE WHEN ").push(PADDED_NAME).push(" LIKE ").text(format!("% {literal} %"));
@@ -318,6 +328,7 @@ impl Listing {
     /// name starts a trigram, see the migration), a range of its vocabulary.
     pub fn trigrams_starting(fragment: &str) -> Statement {
         let mut sql = Sql::new(Dialect::Sqlite);
+        sql.searches = true;
         sql.push("SELECT term FROM product_name_trigram_terms WHERE term >= ").text(fragment);
         sql.push(" AND term < ").text(format!("{fragment}{}", char::MAX));
         sql.finish()
@@ -350,6 +361,7 @@ impl Listing {
 
     /// ` AND <in the inverted index's answer>`.
     fn candidates(&self, sql: &mut Sql, candidates: &Candidates) {
+        sql.searches = true;
         match candidates {
             Candidates::Like => {}
             Candidates::Gram(gram) => {
@@ -369,6 +381,7 @@ impl Listing {
     /// ` AND <the name matches>`.
     fn matching(&self, sql: &mut Sql, matching: Matching) {
         let Some(term) = self.term.as_deref() else { return };
+        sql.searches = true;
         let literal = like_literal(term);
         let like = |sql: &mut Sql, negated: bool, pattern: String| {
             sql.push(if negated { " AND NOT " } else { " AND " });
@@ -412,6 +425,25 @@ mod tests {
         assert_eq!(pg.binds, vec![Bind::Int(5), Bind::Int(21)]);
         let lite = l.statement(Dialect::Sqlite, Matching::Everything, Order::IdDescending, None, None, 21);
         assert!(lite.sql.contains("price_cents >= ? ORDER BY id DESC LIMIT ?"), "{}", lite.sql);
+    }
+
+    #[test]
+    fn only_a_listing_without_q_is_prepared_once() {
+        let plain = listing(None, ProductSort::NewestFirst);
+        let l = Listing { min_price: Some(5), ..plain };
+        assert!(l.statement(Dialect::Postgres, Matching::Everything, Order::IdDescending, None, None, 21).prepare_once);
+        let q = listing(Some("ж"), ProductSort::NewestFirst);
+        let probe = Route::Probe(Candidates::Gram("ж".into()));
+        for (route, matching) in [
+            (None, Matching::Contains),
+            (Some(&probe), Matching::Contains),
+            (Some(&Route::Walk { rows: 4000 }), Matching::Contains),
+        ] {
+            let s = q.statement(Dialect::Postgres, matching, Order::IdDescending, None, route, 21);
+            assert!(!s.prepare_once, "a search is planned for its term: {}", s.sql);
+        }
+        assert!(!q.ranked(Dialect::Postgres, None, &Candidates::Like, 21).prepare_once);
+        assert!(!Listing::trigrams_starting("te").prepare_once);
     }
 
     #[test]

@@ -84,23 +84,26 @@ macro_rules! run_search {
                 $before
             }
             match ask {
-                // Cached: a listing's text depends on its shape (filters,
-                // sort, a cursor, the number of words searched), never on
-                // the values, which are bound; preparing it once per
-                // connection saves a planning and a round trip per request.
-                Ask::Rows(statement) => {
+                // A listing without `q` is prepared once per connection
+                // (its text depends on its shape only, the values are bound),
+                // which saves a planning and a round trip per request; a
+                // search is planned for its term every time (see
+                // `Statement::prepare_once`).
+                Ask::Rows(statement) if statement.prepare_once => {
                     let rows =
                         crate::db::CacheStatement::cached(bound(&*$conn, &statement)).load::<ProductRow>($conn).await?;
                     $search.take_rows(rows);
                 }
+                Ask::Rows(statement) => {
+                    let rows = bound(&*$conn, &statement).load::<ProductRow>($conn).await?;
+                    $search.take_rows(rows);
+                }
                 Ask::Ranked(statement) => {
-                    let rows =
-                        crate::db::CacheStatement::cached(bound(&*$conn, &statement)).load::<RankedRow>($conn).await?;
+                    let rows = bound(&*$conn, &statement).load::<RankedRow>($conn).await?;
                     $search.take_ranked(rows.into_iter().map(|r| (r.tier, r.product)).collect());
                 }
                 Ask::Terms(statement) => {
-                    let terms =
-                        crate::db::CacheStatement::cached(bound(&*$conn, &statement)).load::<Term>($conn).await?;
+                    let terms = bound(&*$conn, &statement).load::<Term>($conn).await?;
                     $search.take_terms(terms.into_iter().map(|t| t.term).collect());
                 }
             }

@@ -36,7 +36,7 @@ impl ExplainedStatement {
 
 /// `statement` prefixed, as a statement of its own.
 fn prefixed(prefix: &str, statement: &Statement) -> Statement {
-    Statement { sql: format!("{prefix}{}", statement.sql), binds: statement.binds.clone() }
+    Statement { sql: format!("{prefix}{}", statement.sql), binds: statement.binds.clone(), prepare_once: false }
 }
 
 /// A row of `EXPLAIN` (PostgreSQL: one text column).
