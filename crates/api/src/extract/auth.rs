@@ -77,21 +77,26 @@ impl TokenHolder {
 
 impl FromRequest for TokenHolder {
     type Error = ApiError;
-    type Future = std::future::Ready<Result<Self, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready((|| {
-            let token = bearer_token(req).ok_or(ApiError::App(AppError::Unauthorized))?.to_owned();
-            // Only users place orders (API.md): an API key is refused here,
-            // as the one use case taking a `TokenHolder` is placing one.
+        let token = bearer_token(req).map(str::to_owned);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let req = req.clone();
+        Box::pin(async move {
+            let token = token.ok_or(ApiError::App(AppError::Unauthorized))?;
+            let state = state.ok_or_else(app_state_missing)?;
+            // Only users make these calls (API.md): a key is refused, but a
+            // bad or revoked one is a bad credential first (401, as
+            // everywhere else), a good one a forbidden call (403).
             if is_api_key(&token) {
+                state.api_keys.authenticate(&token).await?;
                 return Err(ApiError::App(Denied::UserAccountsOnly.into()));
             }
-            let state = req.app_data::<web::Data<AppState>>().ok_or_else(app_state_missing)?;
             let session = state.auth.verify_token(&token)?;
             req.extensions_mut().insert(Caller(session.user_id));
             Ok(TokenHolder { session, token })
-        })())
+        })
     }
 }
 

@@ -115,6 +115,10 @@ async fn a_revoked_key_answers_401_at_once() {
     assert_eq!(revoked.status, StatusCode::NO_CONTENT, "{}", revoked.text);
     app.get("/api/v1/orders", Some(key)).await.assert_problem(401, "unauthorized");
     app.get("/api/v1/orders", Some("zk_not-a-key")).await.assert_problem(401, "unauthorized");
+    // Also where a good key would be refused as a user-account call.
+    app.get("/api/v1/users/me", Some(key)).await.assert_problem(401, "unauthorized");
+    let teapot = app.create_product("Teapot", 100, 5).await;
+    app.order(key, &[(teapot["id"].as_str().unwrap(), 1)]).await.assert_problem(401, "unauthorized");
     let read = app.get(&path, Some(&app.admin_token)).await;
     assert_eq!((read.body["revoked"].clone(), read.body["version"].clone()), (json!(true), json!(2)));
 }
