@@ -64,7 +64,7 @@ meta() { printf '%s=%s\n' "$1" "$2" >>"$META"; }
 # uvicorn workers), what a Python shop backend would serve: the same product
 # read over the same seeded table, measured by the same wrk script.
 PEER=${BENCH_PEER:-1}
-PEER_PORT=$((${BENCH_PORT:-18100} + 1))
+PEER_PORT=$((PORT + 1))
 PEER_PID=""
 stop_peer() {
     [[ -n $PEER_PID ]] || return 0

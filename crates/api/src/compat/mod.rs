@@ -5,9 +5,10 @@
 //! cases as its v1 twin (or to the use case's seed variant, which decides
 //! the seed's own rules: a named user must be the caller, unversioned
 //! writes at the current version), with the same authentication, ownership
-//! and stock rules. What differs from v1 lives here and nowhere else: 200 instead of
-//! 201, decimal `price` in major units, `skip`/`limit` instead of cursors,
-//! versions in `?current_version=` (or none, where the seed had none).
+//! and stock rules. What differs from v1 in shape lives here and nowhere
+//! else: 200 instead of 201, decimal `price` in major units, `skip`/`limit`
+//! instead of cursors, versions in `?current_version=` (or none, where the
+//! seed had none).
 //! Every operation is marked deprecated in the OpenAPI document.
 #![allow(deprecated)]
 
