@@ -13,7 +13,6 @@ use diesel_async::RunQueryDsl;
 use zonmart_domain::{IdempotencyKey, Timestamp, UserId};
 use zonmart_ports::{Claim, IdempotencyStore, RepoError, StoredResponse};
 
-use crate::db::errors::corrupt;
 use crate::db::{with_write_conn, CacheStatement, Database};
 use crate::schema::idempotency_keys;
 
@@ -44,7 +43,6 @@ struct NewKeyRow {
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 struct KeyRow {
     request_hash: String,
-    status_code: Option<i32>,
     body: Option<String>,
     claimed_at: NaiveDateTime,
 }
@@ -52,7 +50,7 @@ struct KeyRow {
 /// What a claim found, before rows become the port's values.
 enum Found {
     Claimed,
-    Replay { status_code: i32, body: String },
+    Replay { body: String },
     InFlight,
     Mismatch,
 }
@@ -101,15 +99,15 @@ impl IdempotencyStore for SqlIdempotencyStore {
                 if record.request_hash != row.request_hash {
                     return Ok(Found::Mismatch);
                 }
-                if let Some(status_code) = record.status_code {
-                    return Ok(Found::Replay { status_code, body: record.body.unwrap_or_default() });
+                if let Some(body) = record.body {
+                    return Ok(Found::Replay { body });
                 }
                 if record.claimed_at >= abandoned_before {
                     return Ok(Found::InFlight);
                 }
                 // Its request died: take it over, unless someone else just did.
                 let taken = diesel::update(
-                    this.filter(idempotency_keys::status_code.is_null())
+                    this.filter(idempotency_keys::body.is_null())
                         .filter(idempotency_keys::claimed_at.lt(abandoned_before)),
                 )
                 .set(idempotency_keys::claimed_at.eq(now))
@@ -124,11 +122,7 @@ impl IdempotencyStore for SqlIdempotencyStore {
             Found::Claimed => Claim::Claimed,
             Found::InFlight => Claim::InFlight,
             Found::Mismatch => Claim::Mismatch,
-            Found::Replay { status_code, body } => {
-                let status = u16::try_from(status_code)
-                    .map_err(|e| corrupt("idempotency key", key.as_str(), "status_code", e))?;
-                Claim::Replay(StoredResponse { status, body })
-            }
+            Found::Replay { body } => Claim::Replay(StoredResponse { body }),
         })
     }
 
@@ -136,10 +130,10 @@ impl IdempotencyStore for SqlIdempotencyStore {
     /// expired, or already completed).
     async fn complete(&self, user: UserId, key: &IdempotencyKey, response: &StoredResponse) -> Result<(), RepoError> {
         let (user, key) = (user.to_string(), key.as_str().to_owned());
-        let (status_code, body) = (i32::from(response.status), response.body.clone());
+        let body = response.body.clone();
         let completed = with_write_conn!(self.db, |conn| {
-            diesel::update(idempotency_keys::table.find((&user, &key)).filter(idempotency_keys::status_code.is_null()))
-                .set((idempotency_keys::status_code.eq(Some(status_code)), idempotency_keys::body.eq(Some(&body))))
+            diesel::update(idempotency_keys::table.find((&user, &key)).filter(idempotency_keys::body.is_null()))
+                .set(idempotency_keys::body.eq(Some(&body)))
                 .cached()
                 .execute(conn)
                 .await
@@ -154,7 +148,7 @@ impl IdempotencyStore for SqlIdempotencyStore {
     async fn release(&self, user: UserId, key: &IdempotencyKey) -> Result<(), RepoError> {
         let (user, key) = (user.to_string(), key.as_str().to_owned());
         with_write_conn!(self.db, |conn| {
-            diesel::delete(idempotency_keys::table.find((&user, &key)).filter(idempotency_keys::status_code.is_null()))
+            diesel::delete(idempotency_keys::table.find((&user, &key)).filter(idempotency_keys::body.is_null()))
                 .execute(conn)
                 .await
                 .map(|_| ())

@@ -145,7 +145,6 @@ diesel::table! {
         /// Of the request body; another body under the same key is refused.
         request_hash -> Text,
         /// NULL while the claiming request runs.
-        status_code -> Nullable<Integer>,
         body -> Nullable<Text>,
         created_at -> Timestamp,
         claimed_at -> Timestamp,

@@ -50,8 +50,8 @@ impl Fixture {
         self.claim_at(self.user, key, hash, self.now).await
     }
 
-    async fn complete(&self, key: &str, status: u16, body: &str) -> Result<(), RepoError> {
-        let response = StoredResponse { status, body: body.to_owned() };
+    async fn complete(&self, key: &str, body: &str) -> Result<(), RepoError> {
+        let response = StoredResponse { body: body.to_owned() };
         self.store.complete(self.user, &IdempotencyKey::parse(key).unwrap(), &response).await
     }
 
@@ -60,8 +60,8 @@ impl Fixture {
     }
 }
 
-fn replay(status: u16, body: &str) -> Claim {
-    Claim::Replay(StoredResponse { status, body: body.to_owned() })
+fn replay(body: &str) -> Claim {
+    Claim::Replay(StoredResponse { body: body.to_owned() })
 }
 
 async fn the_first_claim_wins_and_a_second_finds_it_in_flight(db: Database) {
@@ -73,16 +73,16 @@ async fn the_first_claim_wins_and_a_second_finds_it_in_flight(db: Database) {
 async fn a_completed_key_replays_its_answer(db: Database) {
     let f = Fixture::new(db).await;
     f.claim("order-1", "h1").await;
-    f.complete("order-1", 201, r#"{"id":"01J"}"#).await.unwrap();
-    assert_eq!(f.claim("order-1", "h1").await, replay(201, r#"{"id":"01J"}"#));
-    assert_eq!(f.claim("order-1", "h1").await, replay(201, r#"{"id":"01J"}"#), "as often as asked");
+    f.complete("order-1", r#"{"id":"01J"}"#).await.unwrap();
+    assert_eq!(f.claim("order-1", "h1").await, replay(r#"{"id":"01J"}"#));
+    assert_eq!(f.claim("order-1", "h1").await, replay(r#"{"id":"01J"}"#), "as often as asked");
 }
 
 async fn another_body_under_the_same_key_is_a_mismatch(db: Database) {
     let f = Fixture::new(db).await;
     f.claim("order-1", "h1").await;
     assert_eq!(f.claim("order-1", "h2").await, Claim::Mismatch, "while in flight");
-    f.complete("order-1", 201, "{}").await.unwrap();
+    f.complete("order-1", "{}").await.unwrap();
     assert_eq!(f.claim("order-1", "h2").await, Claim::Mismatch, "once completed");
 }
 
@@ -97,23 +97,23 @@ async fn a_released_key_can_be_claimed_again(db: Database) {
 async fn a_completed_answer_is_never_released(db: Database) {
     let f = Fixture::new(db).await;
     f.claim("order-1", "h1").await;
-    f.complete("order-1", 201, "{}").await.unwrap();
+    f.complete("order-1", "{}").await.unwrap();
     f.release("order-1").await;
-    assert_eq!(f.claim("order-1", "h1").await, replay(201, "{}"));
+    assert_eq!(f.claim("order-1", "h1").await, replay("{}"));
 }
 
 async fn completing_a_key_nobody_holds_is_not_found(db: Database) {
     let f = Fixture::new(db).await;
-    assert_eq!(f.complete("never-claimed", 201, "{}").await, Err(RepoError::NotFound));
+    assert_eq!(f.complete("never-claimed", "{}").await, Err(RepoError::NotFound));
     f.claim("order-1", "h1").await;
-    f.complete("order-1", 201, "{}").await.unwrap();
-    assert_eq!(f.complete("order-1", 200, "again").await, Err(RepoError::NotFound), "the first answer stays");
+    f.complete("order-1", "{}").await.unwrap();
+    assert_eq!(f.complete("order-1", "again").await, Err(RepoError::NotFound), "the first answer stays");
 }
 
 async fn an_expired_record_counts_as_absent(db: Database) {
     let f = Fixture::new(db).await;
     f.claim("order-1", "h1").await;
-    f.complete("order-1", 201, "{}").await.unwrap();
+    f.complete("order-1", "{}").await.unwrap();
     let next_day = f.now + Duration::hours(24) + Duration::microseconds(1);
     assert_eq!(f.claim_at(f.user, "order-1", "h2", next_day).await, Claim::Claimed);
     assert_eq!(f.claim_at(f.user, "order-1", "h2", next_day).await, Claim::InFlight, "claimed afresh");

@@ -2,7 +2,7 @@
 //! and replaying a stored answer. The rules (24 h, one body per key, one
 //! request at a time) are the `IdempotencyService`'s.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -69,11 +69,11 @@ fn write_canonical(value: &Value, out: &mut String) {
     }
 }
 
-/// The stored first answer, with the headers derived from its body
+/// The stored first answer: `201 Created` (what a success of an idempotent
+/// call, a creation, answers) with the headers derived from its body
 /// (`Location` and `ETag` of the created resource) and a marker header.
 pub fn replay(stored: &StoredResponse, location_prefix: &str) -> HttpResponse {
-    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
-    let mut response = HttpResponse::build(status);
+    let mut response = HttpResponse::Created();
     response.content_type("application/json").insert_header(("idempotent-replayed", "true"));
     if let Ok(body) = serde_json::from_str::<Value>(&stored.body) {
         if let Some(id) = body.get("id").and_then(Value::as_str) {

@@ -5,10 +5,12 @@ use zonmart_domain::{IdempotencyKey, Timestamp, UserId};
 
 use crate::RepoError;
 
-/// The first answer to a request, to be replayed byte for byte.
+/// The first successful answer to a request, to be replayed byte for byte.
+/// Only successes are kept, so the body is all there is: what a success of
+/// each call looks like on the wire (its status, its headers) is the api's
+/// to say.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredResponse {
-    pub status: u16,
     pub body: String,
 }
 

@@ -115,7 +115,6 @@ async fn place(
     let order = state.orders.place(customer, request, checkout).await?;
     let body = OrderBody::from(&order);
     let stored = StoredResponse {
-        status: StatusCode::CREATED.as_u16(),
         body: serde_json::to_string(&body)
             .map_err(|e| ApiError::App(zonmart_app::AppError::Internal(e.to_string())))?,
     };
