@@ -3,7 +3,7 @@
 
 use crate::country::CountryCode;
 use crate::ids::{AddressId, UserId};
-use crate::text::check_text;
+use crate::text::TextRule;
 use crate::validation::ValidationErrors;
 use crate::version::Version;
 use crate::Timestamp;
@@ -16,8 +16,10 @@ const MAX_FIELD: usize = 200;
 pub struct AddressField(String);
 
 impl AddressField {
+    pub const RULE: TextRule = TextRule::line(1, MAX_FIELD);
+
     pub fn parse(s: &str) -> Result<Self, crate::text::TextError> {
-        check_text(s, 1, MAX_FIELD, false).map(|()| Self(s.to_owned()))
+        Self::RULE.check(s).map(|()| Self(s.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {

@@ -6,7 +6,7 @@ use thiserror::Error;
 
 use crate::actor::{Actor, Scopes};
 use crate::ids::ApiKeyId;
-use crate::text::{check_text, TextError};
+use crate::text::{TextError, TextRule};
 use crate::version::Version;
 use crate::Timestamp;
 
@@ -30,8 +30,10 @@ pub fn is_api_key(bearer: &str) -> bool {
 pub struct ApiKeyName(String);
 
 impl ApiKeyName {
+    pub const RULE: TextRule = TextRule::line(1, 100);
+
     pub fn parse(s: &str) -> Result<Self, TextError> {
-        check_text(s, 1, 100, false).map(|()| Self(s.to_owned()))
+        Self::RULE.check(s).map(|()| Self(s.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {

@@ -4,7 +4,7 @@ use thiserror::Error;
 
 use crate::ids::ProductId;
 use crate::money::{Currency, PriceCents};
-use crate::text::{check_text, TextError};
+use crate::text::{TextError, TextRule};
 use crate::version::Version;
 use crate::Timestamp;
 
@@ -13,8 +13,10 @@ use crate::Timestamp;
 pub struct ProductName(String);
 
 impl ProductName {
+    pub const RULE: TextRule = TextRule::line(1, 200);
+
     pub fn parse(s: &str) -> Result<Self, TextError> {
-        check_text(s, 1, 200, false).map(|()| Self(s.to_owned()))
+        Self::RULE.check(s).map(|()| Self(s.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -27,8 +29,10 @@ impl ProductName {
 pub struct Description(String);
 
 impl Description {
+    pub const RULE: TextRule = TextRule::lines(1, 5000);
+
     pub fn parse(s: &str) -> Result<Self, TextError> {
-        check_text(s, 1, 5000, true).map(|()| Self(s.to_owned()))
+        Self::RULE.check(s).map(|()| Self(s.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {

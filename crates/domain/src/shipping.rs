@@ -4,7 +4,7 @@
 use crate::country::CountryCode;
 use crate::ids::ShippingMethodId;
 use crate::money::{Currency, PriceCents};
-use crate::text::{check_text, TextError};
+use crate::text::{TextError, TextRule};
 use crate::version::Version;
 use crate::Timestamp;
 
@@ -13,8 +13,10 @@ use crate::Timestamp;
 pub struct MethodName(String);
 
 impl MethodName {
+    pub const RULE: TextRule = TextRule::line(1, 200);
+
     pub fn parse(s: &str) -> Result<Self, TextError> {
-        check_text(s, 1, 200, false).map(|()| Self(s.to_owned()))
+        Self::RULE.check(s).map(|()| Self(s.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {

@@ -15,6 +15,33 @@ pub enum TextError {
     ControlCharacter,
 }
 
+/// The rule of one kind of free text: `min..=max` characters, no control
+/// characters except, when `multiline`, line breaks and tabs. Each value
+/// object names its rule once (`ProductName::RULE`); its parsing and the
+/// API's published schema both come from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextRule {
+    pub min: usize,
+    pub max: usize,
+    pub multiline: bool,
+}
+
+impl TextRule {
+    /// One line of `min..=max` characters.
+    pub const fn line(min: usize, max: usize) -> Self {
+        Self { min, max, multiline: false }
+    }
+
+    /// `min..=max` characters, line breaks and tabs allowed.
+    pub const fn lines(min: usize, max: usize) -> Self {
+        Self { min, max, multiline: true }
+    }
+
+    pub fn check(self, value: &str) -> Result<(), TextError> {
+        check_text(value, self.min, self.max, self.multiline)
+    }
+}
+
 /// Checks a free-text value: `min..=max` characters, no control characters
 /// except line breaks and tabs when `multiline` is true.
 pub fn check_text(value: &str, min: usize, max: usize, multiline: bool) -> Result<(), TextError> {

@@ -2,11 +2,13 @@
 //! changing one.
 
 use std::fmt;
+use std::ops::RangeInclusive;
+
 use thiserror::Error;
 
 use crate::actor::Role;
 use crate::ids::UserId;
-use crate::text::{check_text, TextError};
+use crate::text::{TextError, TextRule};
 use crate::version::Version;
 use crate::Timestamp;
 
@@ -24,8 +26,11 @@ pub enum InvalidUsername {
 }
 
 impl Username {
+    /// Characters, each a letter, a digit, `_`, `.` or `-`.
+    pub const LENGTH: RangeInclusive<usize> = 3..=50;
+
     pub fn parse(s: &str) -> Result<Self, InvalidUsername> {
-        if !(3..=50).contains(&s.chars().count()) {
+        if !Self::LENGTH.contains(&s.chars().count()) {
             return Err(InvalidUsername::Length);
         }
         if !s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')) {
@@ -54,10 +59,13 @@ pub struct Email(String);
 pub struct InvalidEmail;
 
 impl Email {
+    /// Characters in all.
+    pub const MAX_LENGTH: usize = 254;
+
     pub fn parse(s: &str) -> Result<Self, InvalidEmail> {
         // Lengths in characters, as the OpenAPI document states them.
         let chars = |part: &str| part.chars().count();
-        if chars(s) > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if chars(s) > Self::MAX_LENGTH || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(InvalidEmail);
         }
         let (local, domain) = s.split_once('@').ok_or(InvalidEmail)?;
@@ -80,8 +88,10 @@ impl Email {
 pub struct FullName(String);
 
 impl FullName {
+    pub const RULE: TextRule = TextRule::line(1, 200);
+
     pub fn parse(s: &str) -> Result<Self, TextError> {
-        check_text(s, 1, 200, false).map(|()| Self(s.to_owned()))
+        Self::RULE.check(s).map(|()| Self(s.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -94,8 +104,10 @@ impl FullName {
 pub struct Address(String);
 
 impl Address {
+    pub const RULE: TextRule = TextRule::lines(1, 500);
+
     pub fn parse(s: &str) -> Result<Self, TextError> {
-        check_text(s, 1, 500, true).map(|()| Self(s.to_owned()))
+        Self::RULE.check(s).map(|()| Self(s.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -117,11 +129,14 @@ pub enum InvalidPassword {
 }
 
 impl Password {
+    /// Characters.
+    pub const LENGTH: RangeInclusive<usize> = 8..=128;
+
     pub fn parse(s: &str) -> Result<Self, InvalidPassword> {
         if s.contains('\0') {
             return Err(InvalidPassword::Nul);
         }
-        if !(8..=128).contains(&s.chars().count()) {
+        if !Self::LENGTH.contains(&s.chars().count()) {
             return Err(InvalidPassword::Length);
         }
         Ok(Self(s.to_owned()))

@@ -8,7 +8,7 @@ use thiserror::Error;
 
 use crate::event::{EventFilter, EventType};
 use crate::ids::{EventId, WebhookId};
-use crate::text::{check_text, TextError};
+use crate::text::{TextError, TextRule};
 use crate::version::Version;
 use crate::Timestamp;
 
@@ -84,8 +84,10 @@ pub fn is_public_address(ip: IpAddr) -> bool {
 pub struct WebhookDescription(String);
 
 impl WebhookDescription {
+    pub const RULE: TextRule = TextRule::line(1, 500);
+
     pub fn parse(s: &str) -> Result<Self, TextError> {
-        check_text(s, 1, 500, false).map(|()| Self(s.to_owned()))
+        Self::RULE.check(s).map(|()| Self(s.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {

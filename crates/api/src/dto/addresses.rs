@@ -8,6 +8,7 @@ use zonmart_domain::{
 };
 
 use super::double_option;
+use super::rules;
 
 /// An address as a client sends it (`POST /api/v1/addresses`, or an order's
 /// `shipping_address`).
@@ -15,22 +16,22 @@ use super::double_option;
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Ada Lovelace", "line1": "Hauptstr. 1", "city": "Berlin", "postal_code": "10115", "country": "DE"}))]
 pub struct AddressRequest {
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(schema_with = rules::address_field::required)]
     pub name: String,
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(schema_with = rules::address_field::required)]
     pub line1: String,
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(schema_with = rules::address_field::optional)]
     pub line2: Option<String>,
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(schema_with = rules::address_field::required)]
     pub city: String,
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(schema_with = rules::address_field::optional)]
     pub postal_code: Option<String>,
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(schema_with = rules::address_field::optional)]
     pub region: Option<String>,
     /// ISO 3166-1 alpha-2, any case (`de` is stored `DE`).
     #[schema(pattern = "^[A-Za-z]{2}$")]
     pub country: String,
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(schema_with = rules::address_field::optional)]
     pub phone: Option<String>,
 }
 
@@ -57,25 +58,25 @@ impl AddressRequest {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"city": "Hamburg", "version": 1}))]
 pub struct UpdateAddressRequest {
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(schema_with = rules::address_field::optional)]
     pub name: Option<String>,
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(schema_with = rules::address_field::optional)]
     pub line1: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = rules::address_field::optional)]
     pub line2: Option<Option<String>>,
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(schema_with = rules::address_field::optional)]
     pub city: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = rules::address_field::optional)]
     pub postal_code: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = rules::address_field::optional)]
     pub region: Option<Option<String>>,
     #[schema(pattern = "^[A-Za-z]{2}$")]
     pub country: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = rules::address_field::optional)]
     pub phone: Option<Option<String>>,
     /// The version you read (alternative to `If-Match`).
     #[schema(minimum = 1)]

@@ -1,5 +1,6 @@
 //! Service API key bodies.
 
+use super::rules;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -50,7 +51,7 @@ impl From<Scope> for ScopeDto {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "warehouse", "scopes": ["orders:read", "events:read"]}))]
 pub struct CreateApiKeyRequest {
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(schema_with = rules::api_key_name::required)]
     pub name: String,
     /// At least one.
     #[schema(min_items = 1)]

@@ -12,6 +12,7 @@ pub mod page;
 pub mod payments;
 pub mod products;
 pub mod resource_json;
+pub mod rules;
 pub mod shipping_methods;
 pub mod tax_rates;
 pub mod users;

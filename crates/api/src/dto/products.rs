@@ -9,23 +9,16 @@ use zonmart_domain::{
 use zonmart_ports::{ProductFilter, ProductSort};
 
 use super::double_option;
+use super::rules;
 
 /// `POST /api/v1/products` (admin).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Teapot", "description": "Cast iron, 1 l", "price_cents": 1999, "currency": "USD", "stock": 25, "sku": "TEA-001"}))]
 pub struct CreateProductRequest {
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
-    )]
+    #[schema(schema_with = rules::product_name::required)]
     pub name: String,
-    #[schema(
-        min_length = 1,
-        max_length = 5000,
-        pattern = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$"
-    )]
+    #[schema(schema_with = rules::product_description::optional)]
     pub description: Option<String>,
     /// Minor units (cents), ≥ 0.
     #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
@@ -68,14 +61,10 @@ impl CreateProductRequest {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"price_cents": 1799, "stock": 40, "version": 1}))]
 pub struct UpdateProductRequest {
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
-    )]
+    #[schema(schema_with = rules::product_name::optional)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = rules::product_description::optional)]
     pub description: Option<Option<String>>,
     #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub price_cents: Option<i64>,

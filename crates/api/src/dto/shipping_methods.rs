@@ -9,6 +9,7 @@ use zonmart_domain::{
 };
 
 use super::double_option;
+use super::rules;
 
 fn countries(codes: &[String], errors: &mut ValidationErrors) -> Option<Countries> {
     let parsed: Vec<Option<CountryCode>> =
@@ -21,7 +22,7 @@ fn countries(codes: &[String], errors: &mut ValidationErrors) -> Option<Countrie
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Parcel", "price_cents": 490, "currency": "EUR", "countries": ["DE", "FR"], "free_over_cents": 5000}))]
 pub struct CreateShippingMethodRequest {
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(schema_with = rules::shipping_method_name::required)]
     pub name: String,
     #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub price_cents: i64,
@@ -61,7 +62,7 @@ impl CreateShippingMethodRequest {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"price_cents": 590, "version": 1}))]
 pub struct UpdateShippingMethodRequest {
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(schema_with = rules::shipping_method_name::optional)]
     pub name: Option<String>,
     #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub price_cents: Option<i64>,

@@ -8,6 +8,7 @@ use zonmart_domain::{
 };
 
 use super::double_option;
+use super::rules;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -39,29 +40,15 @@ impl From<Role> for RoleDto {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"username": "alice", "email": "alice@example.com", "password": "correct horse battery", "full_name": "Alice Liddell", "address": "1 Rabbit Hole, Oxford"}))]
 pub struct RegisterRequest {
-    /// 3..50 of `[A-Za-z0-9_.-]`, unique ignoring case.
-    #[schema(min_length = 3, max_length = 50, pattern = "^[A-Za-z0-9_.-]+$")]
+    #[schema(schema_with = rules::username::required)]
     pub username: String,
-    /// Unique ignoring case; stored lower-cased.
-    #[schema(
-        max_length = 254,
-        pattern = "^[^@\\s\\x00-\\x1f\\x7f-\\x9f]{1,64}@[^@\\s.\\x00-\\x1f\\x7f-\\x9f]{1,63}(\\.[^@\\s.\\x00-\\x1f\\x7f-\\x9f]{1,63})+$"
-    )]
+    #[schema(schema_with = rules::email::optional)]
     pub email: Option<String>,
-    /// 8..128 characters.
-    #[schema(min_length = 8, max_length = 128)]
+    #[schema(schema_with = rules::password::required)]
     pub password: String,
-    #[schema(
-        min_length = 1,
-        max_length = 500,
-        pattern = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$"
-    )]
+    #[schema(schema_with = rules::postal_address::optional)]
     pub address: Option<String>,
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
-    )]
+    #[schema(schema_with = rules::full_name::optional)]
     pub full_name: Option<String>,
 }
 
@@ -69,26 +56,15 @@ pub struct RegisterRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
-    #[schema(min_length = 3, max_length = 50, pattern = "^[A-Za-z0-9_.-]+$")]
+    #[schema(schema_with = rules::username::required)]
     pub username: String,
-    #[schema(
-        max_length = 254,
-        pattern = "^[^@\\s\\x00-\\x1f\\x7f-\\x9f]{1,64}@[^@\\s.\\x00-\\x1f\\x7f-\\x9f]{1,63}(\\.[^@\\s.\\x00-\\x1f\\x7f-\\x9f]{1,63})+$"
-    )]
+    #[schema(schema_with = rules::email::optional)]
     pub email: Option<String>,
-    #[schema(min_length = 8, max_length = 128)]
+    #[schema(schema_with = rules::password::required)]
     pub password: String,
-    #[schema(
-        min_length = 1,
-        max_length = 500,
-        pattern = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$"
-    )]
+    #[schema(schema_with = rules::postal_address::optional)]
     pub address: Option<String>,
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
-    )]
+    #[schema(schema_with = rules::full_name::optional)]
     pub full_name: Option<String>,
     /// Defaults to `customer`.
     pub role: Option<RoleDto>,
@@ -146,24 +122,24 @@ impl CreateUserRequest {
 }
 
 /// `PATCH /api/v1/users/{id}`: only the fields sent change; `null` clears
-/// `email`, `full_name` or `address`.
+/// `email`, `full_name` or `address`. A customer changing `password` must
+/// also send `current_password`.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"full_name": "Alice L.", "version": 1}))]
 pub struct UpdateUserRequest {
-    #[schema(min_length = 3, max_length = 50, pattern = "^[A-Za-z0-9_.-]+$")]
+    #[schema(schema_with = rules::username::optional)]
     pub username: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = rules::email::optional)]
     pub email: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = rules::full_name::optional)]
     pub full_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = rules::postal_address::optional)]
     pub address: Option<Option<String>>,
-    /// A new password; a customer must also send `current_password`.
-    #[schema(min_length = 8, max_length = 128)]
+    #[schema(schema_with = rules::password::optional)]
     pub password: Option<String>,
     pub current_password: Option<String>,
     /// Admins only.

@@ -9,6 +9,7 @@ use zonmart_domain::{
 };
 
 use super::double_option;
+use super::rules;
 
 fn event_filter(list: Vec<String>, errors: &mut ValidationErrors) -> Option<EventFilter> {
     if list.is_empty() {
@@ -55,7 +56,7 @@ pub struct UpdateWebhookRequest {
     pub url: Option<String>,
     pub events: Option<Vec<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = rules::webhook_description::optional)]
     pub description: Option<Option<String>>,
     pub enabled: Option<bool>,
     #[schema(minimum = 1)]
