@@ -127,3 +127,65 @@ async fn clearing_empties_the_cart_one_version_later() {
     let priced = service(carts, products(vec![])).clear(&customer(1), version(3)).await.unwrap();
     assert_eq!(priced.total_cents, 0);
 }
+
+#[tokio::test]
+async fn adding_one_takes_one_more_than_the_cart_holds() {
+    let mut carts = carts_holding(cart_of_user1(&[(1, 2)]));
+    carts
+        .expect_save()
+        .withf(|c, v| c.lines[0].quantity.get() == 3 && *v == version(2))
+        .times(1)
+        .returning(|_, _| Ok(()));
+    let priced =
+        service(carts, products(vec![product(1, 250, "USD")])).add_one(&customer(1), user_id(1), product_id(1)).await;
+    assert_eq!(priced.unwrap().total_cents, 750);
+}
+
+#[tokio::test]
+async fn adding_one_to_another_users_cart_is_forbidden_and_changes_nothing() {
+    let mut carts = MockCartRepository::new();
+    carts.expect_find_by_user().times(0);
+    carts.expect_save().times(0);
+    let err = service(carts, products(vec![product(1, 250, "USD")]))
+        .add_one(&customer(1), user_id(2), product_id(1))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AppError::Forbidden(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn adding_one_runs_again_at_the_version_a_concurrent_write_left() {
+    // The first read sees 2 at version 2; a concurrent add moves it to 3 at
+    // version 3, so the first save conflicts; the second try adds to the 3.
+    let (before, after) = (cart_of_user1(&[(1, 2)]), cart_of_user1(&[(1, 1), (1, 3)]));
+    let mut carts = MockCartRepository::new();
+    let mut seq = mockall::Sequence::new();
+    // Each try reads the cart twice: for the quantity held, then to write.
+    carts.expect_find_by_user().times(2).in_sequence(&mut seq).returning(move |_| Ok(Some(before.clone())));
+    carts
+        .expect_save()
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_, _| Err(RepoError::VersionConflict { current: version(3) }));
+    carts.expect_find_by_user().times(2).in_sequence(&mut seq).returning(move |_| Ok(Some(after.clone())));
+    carts
+        .expect_save()
+        .withf(|c, v| c.lines[0].quantity.get() == 4 && *v == version(3))
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_, _| Ok(()));
+    let priced =
+        service(carts, products(vec![product(1, 250, "USD")])).add_one(&customer(1), user_id(1), product_id(1)).await;
+    assert_eq!(priced.unwrap().lines[0].quantity.get(), 4);
+}
+
+#[tokio::test]
+async fn adding_one_gives_up_after_its_retries_with_the_conflict() {
+    let mut carts = carts_holding(cart_of_user1(&[(1, 2)]));
+    carts.expect_save().times(4).returning(|_, _| Err(RepoError::VersionConflict { current: version(9) }));
+    let err = service(carts, products(vec![product(1, 250, "USD")]))
+        .add_one(&customer(1), user_id(1), product_id(1))
+        .await
+        .unwrap_err();
+    assert_eq!(err, AppError::VersionConflict { current: version(9) });
+}

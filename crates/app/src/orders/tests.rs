@@ -308,3 +308,63 @@ async fn a_service_moves_orders_only_with_orders_write() {
     let refused = service.change_status(&reader, id, version(1), OrderStatus::Shipped).await;
     assert!(matches!(refused, Err(AppError::Forbidden(_))));
 }
+
+#[tokio::test]
+async fn placing_for_a_named_customer_is_only_for_oneself() {
+    let mut repo = MockOrderRepository::new();
+    repo.expect_place()
+        .withf(|p| p.user_id == user_id(1))
+        .times(1)
+        .returning(|_| Ok(order_of(1, OrderStatus::Pending)));
+    let service = service(repo);
+    let err = service.place_as(session(1), user_id(2), OrderRequest::Items(items()), plain()).await.unwrap_err();
+    assert!(matches!(err, AppError::Forbidden(_)), "{err:?}");
+    let order = service.place_as(session(1), user_id(1), OrderRequest::Items(items()), plain()).await.unwrap();
+    assert_eq!(order.user_id, user_id(1));
+}
+
+#[tokio::test]
+async fn recent_orders_follow_the_pages_up_to_the_maximum_and_hide_other_customers() {
+    let page_of = |n: u64| zonmart_domain::Page {
+        items: vec![order_of(1, OrderStatus::Pending); 2],
+        next: Some(zonmart_domain::Cursor::after(ulid::Ulid::from_parts(n, 0))),
+    };
+    let mut repo = MockOrderRepository::new();
+    let mut seq = mockall::Sequence::new();
+    repo.expect_list()
+        .withf(|f, p| f.user_id == Some(user_id(1)) && p.after.is_none())
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(move |_, _| Ok(page_of(1)));
+    repo.expect_list()
+        .withf(|_, p| p.after == Some(zonmart_domain::Cursor::after(ulid::Ulid::from_parts(1, 0))))
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(move |_, _| Ok(page_of(2)));
+    let service = service(repo);
+    assert_eq!(service.recent_of(&customer(1), user_id(1), 3).await.unwrap().len(), 3, "two pages, cut to 3");
+    assert_eq!(service.recent_of(&customer(1), user_id(2), 3).await.unwrap_err(), AppError::NotFound);
+}
+
+#[tokio::test]
+async fn an_unversioned_cancel_runs_again_after_a_concurrent_write_and_a_cancelled_order_is_not_found() {
+    let id = order_of(1, OrderStatus::Pending).id;
+    let moved_on = Order { version: version(2), ..order_of(1, OrderStatus::Pending) };
+    let mut repo = MockOrderRepository::new();
+    let mut seq = mockall::Sequence::new();
+    repo.expect_find().times(2).in_sequence(&mut seq).returning(|_| Ok(Some(order_of(1, OrderStatus::Pending))));
+    repo.expect_update_status()
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_, _, _, _| Err(RepoError::VersionConflict { current: version(2) }));
+    repo.expect_find().times(2).in_sequence(&mut seq).returning(move |_| Ok(Some(moved_on.clone())));
+    repo.expect_update_status()
+        .withf(|o, v, _, _| o.status == OrderStatus::Cancelled && *v == version(2))
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_, _, _, _| Ok(()));
+    repo.expect_find().in_sequence(&mut seq).returning(|_| Ok(Some(order_of(1, OrderStatus::Cancelled))));
+    let service = service(repo);
+    assert_eq!(service.cancel_unversioned(&customer(1), id).await.unwrap().version, version(3));
+    assert_eq!(service.cancel_unversioned(&customer(1), id).await.unwrap_err(), AppError::NotFound);
+}
