@@ -43,7 +43,10 @@ PASSWORD=bench-password-1
 JWT_SECRET=zonmart-bench-secret-0123456789abcdef
 ADMIN=bench_admin
 BASE=http://127.0.0.1:$PORT
-BIN=$ROOT/target/release/zonmart
+# Another binary (an A/B of one change: build each, copy it aside, run this
+# once per binary and compare the API / pgbench ratios): implies no build.
+BIN=${BENCH_BIN:-$ROOT/target/release/zonmart}
+[[ -n ${BENCH_BIN:-} ]] && SKIP_BUILD=1
 PG_URL=postgres://$PGUSER@$PGHOST:$PGPORT/$PG_DB
 export PGHOST PGPORT PGUSER
 export BENCH_DIR=$BENCH BENCH_WRK_THREADS=$WRK_THREADS   # read by bench/wrk/*.lua
@@ -162,7 +165,7 @@ else
     meta dirty no
 fi
 if [[ $SKIP_BUILD == 1 && -x $BIN ]]; then
-    step "using the existing $BIN (BENCH_SKIP_BUILD=1)"
+    step "using the existing $BIN (BENCH_SKIP_BUILD=1 or BENCH_BIN)"
     meta build_s skipped
 else
     waited=0
