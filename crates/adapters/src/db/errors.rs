@@ -84,29 +84,47 @@ pub(crate) fn from_pool(error: diesel_async::pooled_connection::deadpool::PoolEr
 
 /// The client field a unique violation concerns. PostgreSQL names the
 /// constraint; SQLite only says it in its message, as an index name or as
-/// `table.column`.
+/// `table.column`; Citus names a shard's copy of the index, in its message
+/// only when the violation happened on a worker.
 fn duplicate_field(info: &(dyn DatabaseErrorInformation + Send + Sync)) -> Option<&'static str> {
-    let by_name = |name: &str| UNIQUE_FIELDS.iter().find(|(index, _)| *index == name).map(|(_, field)| *field);
+    let by_name = |name: &str| {
+        let index = unsharded(name);
+        UNIQUE_FIELDS.iter().find(|(known, _)| *known == index).map(|(_, field)| *field)
+    };
     if let Some(field) = info.constraint_name().and_then(by_name) {
         return Some(field);
     }
     let message = info.message();
-    UNIQUE_FIELDS
-        .iter()
-        .find(|(index, _)| message.contains(&format!("'{index}'")) || message.contains(&format!("\"{index}\"")))
-        .or_else(|| UNIQUE_COLUMNS.iter().find(|(column, _)| message.contains(column)))
-        .map(|(_, field)| *field)
+    // The names the message quotes, as "name" (PostgreSQL) or 'name' (SQLite).
+    let quoted = message.split(['"', '\'']).skip(1).step_by(2);
+    quoted
+        .filter_map(by_name)
+        .next()
+        .or_else(|| UNIQUE_COLUMNS.iter().find(|(column, _)| message.contains(column)).map(|(_, field)| *field))
+}
+
+/// The index a Citus shard's copy of it stands for: Citus names the copy
+/// after the index with the shard's id (`users_username_key_102649`).
+fn unsharded(name: &str) -> &str {
+    match name.rsplit_once('_') {
+        Some((index, shard)) if !shard.is_empty() && shard.bytes().all(|b| b.is_ascii_digit()) => index,
+        _ => name,
+    }
 }
 
 /// Errors that mean "the store is gone", whose kind diesel leaves as
-/// `Unknown`: PostgreSQL shutting a session down. (A busy store is
-/// `is_retryable`, and unavailable too once retrying is over.)
+/// `Unknown`: PostgreSQL shutting a session down, or a Citus coordinator that
+/// cannot reach a worker (SQLSTATE 08006, while Patroni promotes a worker's
+/// replica). (A busy store is `is_retryable`, and unavailable too once
+/// retrying is over.)
 fn is_unavailable_message(message: &str) -> bool {
     const MARKERS: &[&str] = &[
         "terminating connection",
         "the database system is shutting down",
         "the database system is starting up",
         "connection closed",
+        "connection to the remote node",
+        "could not establish any connections to the node",
     ];
     MARKERS.iter().any(|marker| message.contains(marker))
 }
@@ -173,6 +191,35 @@ mod tests {
     fn sqlite_names_a_column_index_by_its_column() {
         let e = db_error(DatabaseErrorKind::UniqueViolation, "UNIQUE constraint failed: users.email", None);
         assert_eq!(from_diesel(e), duplicate("email"));
+    }
+
+    #[test]
+    fn citus_names_a_shards_copy_of_the_index_on_a_worker_and_on_the_coordinator() {
+        let worker = db_error(
+            DatabaseErrorKind::UniqueViolation,
+            "duplicate key value violates unique constraint \"users_username_key_102649\"",
+            None,
+        );
+        let coordinator = db_error(
+            DatabaseErrorKind::UniqueViolation,
+            "duplicate key value violates unique constraint \"carts_user_id_key_102655\"",
+            Some("carts_user_id_key_102655"),
+        );
+        assert_eq!(from_diesel(worker), duplicate("username"));
+        assert_eq!(from_diesel(coordinator), duplicate("user_id"));
+        let primary_key = db_error(DatabaseErrorKind::UniqueViolation, "unique constraint \"users_pkey_102649\"", None);
+        assert!(matches!(from_diesel(primary_key), RepoError::Internal(_)));
+    }
+
+    #[test]
+    fn a_citus_worker_out_of_reach_is_unavailable_not_internal() {
+        for message in [
+            "connection to the remote node postgres@127.0.0.1:5452 failed with the following error: Connection refused",
+            "could not establish any connections to the node 127.0.0.1:5452 after 5000 ms",
+        ] {
+            let e = db_error(DatabaseErrorKind::Unknown, message, None);
+            assert!(matches!(from_diesel(e), RepoError::Unavailable(_)), "{message}");
+        }
     }
 
     #[test]
