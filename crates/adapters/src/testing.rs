@@ -114,8 +114,14 @@ impl TestDatabase {
             Cleanup::Directory(dir) => Some(format!("sqlite://{}", dir.join("zonmart.db").display())),
             Cleanup::Schema { schema, .. } => {
                 let base = std::env::var(TEST_DATABASE_URL_VAR).ok()?;
+                let search_path = format!("-csearch_path%3D{schema}");
+                // Options the URL already has (Citus's shard count) are kept.
+                if base.contains("options=") {
+                    let base = base.replacen("options=", &format!("options={search_path}%20"), 1);
+                    return Some(format!("{base}&application_name={schema}"));
+                }
                 let separator = if base.contains('?') { '&' } else { '?' };
-                Some(format!("{base}{separator}options=-csearch_path%3D{schema}&application_name={schema}"))
+                Some(format!("{base}{separator}options={search_path}&application_name={schema}"))
             }
         }
     }
@@ -156,6 +162,47 @@ impl TestDatabase {
         let found: Result<Vec<StoredColumn>, zonmart_ports::RepoError> =
             crate::db::with_conn!(self.database, |conn| { diesel::sql_query(sql).load::<StoredColumn>(conn).await });
         found.unwrap_or_else(|e| panic!("reading the stored schema failed: {e}"))
+    }
+
+    /// How Citus placed each table of this test's schema, sorted by table:
+    /// `distributed by <column>`, `reference` or `local`. `None` when the
+    /// store is not PostgreSQL with the citus extension.
+    pub async fn citus_placements(&self) -> Option<Vec<(String, String)>> {
+        #[derive(diesel::QueryableByName)]
+        struct Placement {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            table_name: String,
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            placement: String,
+        }
+        if self.database.backend_name() != "postgres" {
+            return None;
+        }
+        let citus: Result<Vec<StoredColumn>, zonmart_ports::RepoError> = crate::db::with_conn!(self.database, |conn| {
+            diesel::sql_query(
+                "SELECT extname::text AS table_name, '' AS column_name, '' AS data_type, true AS not_null \
+                 FROM pg_extension WHERE extname = 'citus'",
+            )
+            .load::<StoredColumn>(conn)
+            .await
+        });
+        if citus.unwrap_or_else(|e| panic!("reading the extensions failed: {e}")).is_empty() {
+            return None;
+        }
+        let found: Result<Vec<Placement>, zonmart_ports::RepoError> = crate::db::with_conn!(self.database, |conn| {
+            diesel::sql_query(
+                "SELECT c.relname::text AS table_name, \
+                        CASE WHEN p.partmethod = 'h' \
+                             THEN 'distributed by ' || column_to_column_name(p.logicalrelid, p.partkey) \
+                             WHEN p.repmodel = 't' THEN 'reference' ELSE 'local' END AS placement \
+                 FROM pg_dist_partition p JOIN pg_class c ON c.oid = p.logicalrelid \
+                 WHERE c.relnamespace = current_schema()::regnamespace ORDER BY 1",
+            )
+            .load::<Placement>(conn)
+            .await
+        });
+        let found = found.unwrap_or_else(|e| panic!("reading Citus's placements failed: {e}"));
+        Some(found.into_iter().map(|p| (p.table_name, p.placement)).collect())
     }
 
     /// Where this test's PostgreSQL server listens (TCP host and port).

@@ -57,6 +57,34 @@ async fn postgres_twenty_concurrent_updates_from_one_version_let_exactly_one_thr
     twenty_concurrent_updates_from_one_version_let_exactly_one_through(db.database()).await;
 }
 
+/// On a Citus coordinator, migrating also distributes the schema
+/// (`migrations/citus/distribute.sql`); on plain PostgreSQL it changes nothing.
+#[tokio::test]
+async fn postgres_is_sharded_exactly_when_the_database_has_citus() {
+    let Some(test) = TestDatabase::postgres().await else { return };
+    let db = test.database();
+    let Some(placements) = test.citus_placements().await else {
+        assert!(!db.is_sharded());
+        return;
+    };
+    assert!(db.is_sharded());
+    let placement = |table: &str| {
+        placements.iter().find(|(name, _)| name == table).map(|(_, how)| how.as_str()).unwrap_or("plain local")
+    };
+    assert_eq!(placement("products"), "distributed by id");
+    assert_eq!(placement("product_skus"), "distributed by sku");
+    assert_eq!(placement("orders"), "distributed by id");
+    assert_eq!(placement("order_items"), "distributed by order_id");
+    assert_eq!(placement("idempotency_keys"), "distributed by user_id");
+    assert_eq!(placement("users"), "reference");
+    assert_eq!(placement("discount_codes"), "reference");
+    assert_eq!(placement("carts"), "local");
+    assert_eq!(placement("events"), "plain local");
+    // Distributing again finds everything in place.
+    db.migrate().await.unwrap();
+    assert_eq!(test.citus_placements().await, Some(placements.clone()));
+}
+
 /// actix-web's tests and workers run on current-thread runtimes, where
 /// `block_in_place` panics: migrations must not need it.
 #[tokio::test(flavor = "current_thread")]

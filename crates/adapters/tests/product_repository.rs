@@ -14,6 +14,7 @@ use support::{version, Products};
 on_each_backend!(
     a_stored_product_reads_back_with_every_field,
     a_taken_sku_is_a_duplicate_sku_on_insert_and_on_update,
+    a_sku_given_up_is_free_and_the_new_one_taken,
     products_without_a_sku_never_clash,
     find_many_returns_the_existing_products_archived_included,
     an_update_at_the_current_version_is_stored,
@@ -101,6 +102,26 @@ async fn a_taken_sku_is_a_duplicate_sku_on_insert_and_on_update(db: Database) {
         )
         .await;
     assert_eq!(renamed, Err(RepoError::Duplicate { field: "sku".into() }));
+}
+
+/// A product that changes its SKU frees the old one and holds the new one
+/// (on Citus through the lookup table `product_skus`).
+async fn a_sku_given_up_is_free_and_the_new_one_taken(db: Database) {
+    let (repo, products) = (repo(db), Products::new());
+    let teapot = products.with_sku("Teapot", "TEA-1");
+    repo.insert(&teapot, &zonmart_adapters::testing::events::any_event()).await.unwrap();
+    let changes = ProductChanges { sku: Some(Some(Sku::parse("TEA-2").unwrap())), ..ProductChanges::default() };
+    repo.update(
+        &teapot.apply(changes, SystemClock.now()),
+        teapot.version,
+        &zonmart_adapters::testing::events::any_event(),
+    )
+    .await
+    .unwrap();
+
+    repo.insert(&products.with_sku("Kettle", "TEA-1"), &zonmart_adapters::testing::events::any_event()).await.unwrap();
+    let again = repo.insert(&products.with_sku("Mug", "TEA-2"), &zonmart_adapters::testing::events::any_event()).await;
+    assert_eq!(again, Err(RepoError::Duplicate { field: "sku".into() }));
 }
 
 async fn products_without_a_sku_never_clash(db: Database) {

@@ -8,7 +8,7 @@ use zonmart_adapters::testing::{StoredColumn, TestDatabase};
 
 /// Tables the migrations make that diesel never names: bookkeeping and the
 /// search indexes' own tables. A new one must be listed here on purpose.
-const NOT_IN_SCHEMA_RS: [&str; 10] = [
+const NOT_IN_SCHEMA_RS: [&str; 11] = [
     "__diesel_schema_migrations",
     "sqlite_sequence",
     // SQLite's search (migration 2026-12-01-300000): FTS5 and its shadow tables.
@@ -20,6 +20,9 @@ const NOT_IN_SCHEMA_RS: [&str; 10] = [
     "product_name_trigrams_idx",
     "product_name_trigram_terms",
     "product_search_keys",
+    // On Citus only (migrations/citus/distribute.sql): the SKUs' lookup,
+    // written by raw SQL in the product repository.
+    "product_skus",
 ];
 
 /// `(table, column) → (diesel type, nullable)` from the `table!` blocks of

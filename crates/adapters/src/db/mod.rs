@@ -13,6 +13,7 @@
 //! which panics on a current-thread runtime such as actix-web's workers.
 
 pub(crate) mod cached;
+mod citus;
 pub(crate) mod errors;
 pub(crate) mod like;
 pub(crate) mod pipeline;
@@ -24,6 +25,7 @@ pub(crate) mod transaction;
 pub(crate) mod versioned;
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -124,6 +126,8 @@ pub struct Database {
     backend: Backend,
     /// Read replicas of a PostgreSQL primary, if configured.
     replicas: Option<Arc<replicas::ReplicaSet>>,
+    /// Whether `migrate` found Citus and distributed the schema ([`citus`]).
+    sharded: Arc<AtomicBool>,
 }
 
 #[derive(Clone)]
@@ -144,7 +148,11 @@ impl Database {
             let config = postgres::parse_url(url, options.connect_timeout)?;
             Self::connect_postgres(config, options)
         } else if let Some(target) = sqlite::parse_url(url)? {
-            Ok(Database { backend: Backend::Sqlite(sqlite::build_store(target, options)?), replicas: None })
+            Ok(Database {
+                backend: Backend::Sqlite(sqlite::build_store(target, options)?),
+                replicas: None,
+                sharded: Arc::default(),
+            })
         } else {
             Err(DbError::UnsupportedUrl)
         }
@@ -155,7 +163,7 @@ impl Database {
     pub(crate) fn connect_postgres(config: tokio_postgres::Config, options: PoolOptions) -> Result<Database, DbError> {
         let config = Arc::new(config);
         let pool = postgres::build_pool(Arc::clone(&config), options)?;
-        Ok(Database { backend: Backend::Postgres { pool, config }, replicas: None })
+        Ok(Database { backend: Backend::Postgres { pool, config }, replicas: None, sharded: Arc::default() })
     }
 
     /// A PostgreSQL primary (`primary_url`, typically multi-host with
@@ -232,6 +240,7 @@ impl Database {
                 let on_replica = Database {
                     backend: Backend::Postgres { pool: replica.pool.clone(), config: Arc::clone(&replica.config) },
                     replicas: None,
+                    sharded: Arc::clone(&self.sharded),
                 };
                 match tokio::time::timeout(replicas::REPLICA_READ_TIMEOUT, read(on_replica)).await {
                     Ok(Err(RepoError::Unavailable(reason))) => replica.set_aside(&reason),
@@ -248,9 +257,19 @@ impl Database {
     /// Safe to run again, and on a current-thread runtime.
     pub async fn migrate(&self) -> Result<(), DbError> {
         match &self.backend {
-            Backend::Postgres { config, .. } => postgres::migrate(Arc::clone(config)).await,
+            Backend::Postgres { config, .. } => {
+                let sharded = postgres::migrate(Arc::clone(config)).await?;
+                self.sharded.store(sharded, Ordering::Relaxed);
+                Ok(())
+            }
             Backend::Sqlite(store) => sqlite::migrate(store.clone()).await,
         }
+    }
+
+    /// Whether the schema is distributed over Citus (known once `migrate`
+    /// ran): product SKUs are then unique through `product_skus`.
+    pub fn is_sharded(&self) -> bool {
+        AtomicBool::load(&self.sharded, Ordering::Relaxed)
     }
 
     /// `"postgres"` or `"sqlite"`, for logs.

@@ -222,21 +222,23 @@ pub(crate) async fn establish(config: &Config) -> ConnectionResult<AsyncPgConnec
 
 /// Runs the pending migrations on a dedicated connection, through diesel's
 /// synchronous harness on a blocking thread: diesel-async's own harness calls
-/// `block_in_place`, which panics on a current-thread runtime.
-pub(crate) async fn migrate(config: Arc<Config>) -> Result<(), DbError> {
+/// `block_in_place`, which panics on a current-thread runtime. On Citus the
+/// schema is then distributed ([`super::citus`]); the answer says whether it is.
+pub(crate) async fn migrate(config: Arc<Config>) -> Result<bool, DbError> {
     let conn = establish(&config).await.map_err(|e| DbError::Unavailable(e.to_string()))?;
     tokio::task::spawn_blocking(move || run_migrations(conn))
         .await
         .map_err(|e| DbError::Migration(format!("the migration task failed: {e}")))?
 }
 
-fn run_migrations(conn: AsyncPgConnection) -> Result<(), DbError> {
+fn run_migrations(conn: AsyncPgConnection) -> Result<bool, DbError> {
     // Drives the async connection from this blocking thread through the
     // runtime that owns its socket.
     let mut conn: AsyncConnectionWrapper<AsyncPgConnection> = AsyncConnectionWrapper::from(conn);
     conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
         .map_err(|e| DbError::Unavailable(e.to_string()))?;
-    let applied = conn.run_pending_migrations(MIGRATIONS).map(|_| ()).map_err(|e| DbError::Migration(e.to_string()));
+    let migrated = conn.run_pending_migrations(MIGRATIONS).map(|_| ()).map_err(|e| DbError::Migration(e.to_string()));
+    let applied = migrated.and_then(|()| super::citus::distribute_if_citus(&mut conn));
     // The lock belongs to the session, so closing the connection would free
     // it too; unlocking is only politeness, and its failure changes nothing.
     let _ = conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"));

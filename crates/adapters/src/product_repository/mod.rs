@@ -5,7 +5,9 @@
 //! checks happen inside the one `UPDATE` that writes, never as a
 //! read-then-write, so concurrent writers cannot both win. Listings and
 //! `find_for_display` may be served by a read replica (`db::replicas` holds
-//! that policy); everything else runs on the primary.
+//! that policy); everything else runs on the primary. On Citus a product's
+//! SKU is also written to the lookup `product_skus` in its transaction, whose
+//! primary key keeps SKUs unique (`db::citus` says why).
 
 mod listing;
 #[cfg(feature = "test-support")]
@@ -30,6 +32,16 @@ use crate::db::{
 };
 use crate::event_store::{insert_event, EventRow};
 use crate::schema::products;
+
+/// Claims `sku` for the product `id` in the Citus lookup; a taken SKU is a
+/// unique violation of `products_sku_key`, as without Citus.
+macro_rules! take_sku {
+    ($sku:expr, $id:expr) => {
+        diesel::sql_query("INSERT INTO product_skus (sku, product_id) VALUES ($1, $2)")
+            .bind::<diesel::sql_types::Text, _>($sku)
+            .bind::<diesel::sql_types::Text, _>($id)
+    };
+}
 
 /// A product row with its tier of relevance.
 #[derive(QueryableByName)]
@@ -138,8 +150,12 @@ impl ProductRepository for SqlProductRepository {
     async fn insert(&self, product: &Product, event: &Event) -> Result<(), RepoError> {
         let row = ProductRow::from_product(product);
         let event = EventRow::from_event(event);
+        let sharded = self.db.is_sharded();
         let inserted = in_write_transaction!(self.db, |conn| {
             diesel::insert_into(products::table).values(&row).cached().execute(conn).await?;
+            if let (true, Some(sku)) = (sharded, &row.sku) {
+                take_sku!(sku, &row.id).execute(conn).await?;
+            }
             insert_event!(&event).execute(conn).await?;
             Ok::<_, Rollback<std::convert::Infallible>>(())
         })?;
@@ -207,7 +223,20 @@ impl ProductRepository for SqlProductRepository {
         let changes = ProductChangeset::from_product(product);
         let event = EventRow::from_event(event);
         let expected = expected.get();
+        let sharded = self.db.is_sharded();
         let written = in_write_transaction!(self.db, |conn| {
+            // The SKU it had, to move its lookup row if it changes.
+            let before = if sharded {
+                products::table
+                    .find(&id)
+                    .select(products::sku)
+                    .first::<Option<String>>(conn)
+                    .await
+                    .optional()?
+                    .flatten()
+            } else {
+                None
+            };
             let written = diesel::update(products::table.find(&id).filter(products::version.eq(expected)))
                 .set(&changes)
                 .cached()
@@ -218,6 +247,17 @@ impl ProductRepository for SqlProductRepository {
                 let current =
                     products::table.find(&id).select(products::version).first::<i64>(conn).await.optional()?;
                 return Err(Rollback::Refused(Unwritten::from_current(current)));
+            }
+            if sharded && before != changes.sku {
+                if let Some(old) = &before {
+                    diesel::sql_query("DELETE FROM product_skus WHERE sku = $1")
+                        .bind::<diesel::sql_types::Text, _>(old)
+                        .execute(conn)
+                        .await?;
+                }
+                if let Some(new) = &changes.sku {
+                    take_sku!(new, &id).execute(conn).await?;
+                }
             }
             insert_event!(&event).execute(conn).await?;
             Ok(())
