@@ -27,7 +27,8 @@ the product's stock:
   cart's final version is 1 + the acknowledged writes (+ at most the writes
   that went unanswered): a stale write was refused (412), never lost;
 - with `--event`, the time from the event to the first 201 after the last
-  failed write ("writes served again") is measured and printed.
+  failed write ("writes served again") is measured and printed, with the
+  event's exit status and how long it ran (`--event-timeout`, default 60 s).
 
 Prints one JSON summary line (prefixed `RESULT `) and exits 1 if a check
 fails, or if `--max-failures` / `--max-recovery-seconds` are exceeded.
@@ -35,6 +36,8 @@ fails, or if `--max-failures` / `--max-recovery-seconds` are exceeded.
 
 import argparse
 import json
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -159,6 +162,8 @@ def main():
     parser.add_argument("--stock", type=int, default=1_000_000)
     parser.add_argument("--event-at", type=float, default=None, help="seconds into the load")
     parser.add_argument("--event", default=None, help="shell command run once at --event-at")
+    parser.add_argument("--event-timeout", type=float, default=60,
+                        help="seconds the event may take before it is killed (default 60)")
     parser.add_argument("--psql-url", required=True, help="a URL psql can use to reach the primary")
     parser.add_argument("--label", default="load")
     parser.add_argument("--max-failures", type=int, default=None,
@@ -193,7 +198,7 @@ def main():
     tally = Tally()
     start = time.monotonic()
     deadline = start + args.seconds
-    event = {"at": None, "output": None}
+    event = {"at": None, "output": None, "status": None, "seconds": None}
 
     def writer():
         while time.monotonic() < deadline:
@@ -227,8 +232,19 @@ def main():
     def disrupt():
         time.sleep(max(0.0, start + args.event_at - time.monotonic()))
         event["at"] = time.monotonic()
-        out = subprocess.run(args.event, shell=True, capture_output=True, text=True, timeout=60)
-        event["output"] = (out.stdout + out.stderr).strip()
+        # Its own process group, so a timeout ends the command's children too.
+        proc = subprocess.Popen(args.event, shell=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True, start_new_session=True)
+        try:
+            output, _ = proc.communicate(timeout=args.event_timeout)
+            event["output"] = output.strip()
+            event["status"] = proc.returncode
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            output, _ = proc.communicate()
+            event["output"] = f"{output.strip()}\ntimed out after {args.event_timeout:g} s".strip()
+            event["status"] = None
+        event["seconds"] = time.monotonic() - event["at"]
 
     threads = [threading.Thread(target=writer) for _ in range(args.writers)]
     threads += [threading.Thread(target=reader) for _ in range(args.readers)]
@@ -320,6 +336,8 @@ def main():
         "stock_now": stock,
         "stock_expected_from_acknowledged": args.stock - len(acknowledged),
         "event": event["output"],
+        "event_exit_status": event["status"],
+        "event_seconds": round(event["seconds"], 2) if event["seconds"] is not None else None,
         "first_write_failure_after_event_s": round(first_failure_after_event, 2) if first_failure_after_event is not None else None,
         "writes_served_again_after_s": round(recovery, 2) if recovery is not None else None,
         "failed_requests_total": failed,
