@@ -37,16 +37,21 @@ pub(crate) fn horizon(db: &Database) -> &'static str {
 }
 
 /// The feed's events after `(group, seq)` below the `horizon`, in order,
-/// at most `limit` (a boxed query, to filter further and `.load`).
+/// at most `limit` (a boxed query, to filter further and `.load`): whole
+/// [`EventRow`]s, or only the columns of `$select` (the webhook fan-out needs
+/// no payloads).
 macro_rules! feed_query {
-    ($group:expr, $seq:expr, $horizon:expr, $limit:expr) => {{
+    ($group:expr, $seq:expr, $horizon:expr, $limit:expr) => {
+        $crate::event_store::feed_query!($group, $seq, $horizon, $limit, $crate::event_store::EventRow::as_select())
+    };
+    ($group:expr, $seq:expr, $horizon:expr, $limit:expr, $select:expr) => {{
         use $crate::schema::events;
         events::table
             .filter(events::txid.gt($group).or(events::txid.eq($group).and(events::seq.gt($seq))))
             .filter(::diesel::dsl::sql::<::diesel::sql_types::Bool>($horizon))
             .order((events::txid.asc(), events::seq.asc()))
             .limit($limit)
-            .select($crate::event_store::EventRow::as_select())
+            .select($select)
             .into_boxed()
     }};
 }

@@ -127,6 +127,19 @@ impl InsertDeliveries for diesel_async::sync_connection_wrapper::SyncConnectionW
     }
 }
 
+/// What the fan-out needs of an event: where it stands in the feed, and
+/// which subscriptions want it.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = events)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+struct FanoutEntry {
+    txid: i64,
+    seq: i64,
+    id: String,
+    event_type: String,
+    created_at: NaiveDateTime,
+}
+
 const LOCK_FANOUT_PG: &str = "SELECT txid, seq FROM webhook_fanout WHERE id = 1 FOR UPDATE SKIP LOCKED";
 const LOCK_FANOUT_SQLITE: &str = "SELECT txid, seq FROM webhook_fanout WHERE id = 1";
 const CANDIDATES_PG: &str = "SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
@@ -147,7 +160,12 @@ impl DeliveryStore for SqlDeliveryStore {
             let Some(at) = diesel::sql_query(lock).get_result::<Position>(conn).await.optional()? else {
                 return Ok(0_u64);
             };
-            let rows = feed_query!(at.txid, at.seq, horizon, i64::from(limit)).load::<EventRow>(conn).await?;
+            // Fanning out reads what each event is, never its payload: the
+            // pass runs beside every order, and the payloads are most of
+            // the table.
+            let rows = feed_query!(at.txid, at.seq, horizon, i64::from(limit), FanoutEntry::as_select())
+                .load::<FanoutEntry>(conn)
+                .await?;
             let Some(last) = rows.last() else { return Ok(0) };
             let (last_txid, last_seq) = (last.txid, last.seq);
             let hooks = webhooks::table
