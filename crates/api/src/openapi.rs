@@ -15,6 +15,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::compat;
 use crate::dto;
+use crate::dto::rules::DomainLimits;
 use crate::problem::{ApiError, ProblemDetails, ProblemField};
 use crate::routes;
 
@@ -119,7 +120,7 @@ use crate::routes;
         dto::webhooks::DeliveryBody,
     )),
     servers((url = "/", description = "The server this document is served by")),
-    modifiers(&SecuritySchemes, &SharedRules, &ToolFriendly),
+    modifiers(&SecuritySchemes, &SharedRules, &DomainLimits, &ToolFriendly),
     tags(
         (name = "auth", description = "Registration and tokens"),
         (name = "users", description = "User accounts"),

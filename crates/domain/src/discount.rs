@@ -23,8 +23,12 @@ pub struct DiscountCode(String);
 pub struct InvalidDiscountCode;
 
 impl DiscountCode {
+    /// How many characters of `[A-Za-z0-9_-]`.
+    pub const LENGTH: std::ops::RangeInclusive<usize> = 3..=32;
+
     pub fn parse(s: &str) -> Result<Self, InvalidDiscountCode> {
-        let ok = (3..=32).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        let ok =
+            Self::LENGTH.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
         if ok {
             Ok(Self(s.to_ascii_uppercase()))
         } else {

@@ -49,8 +49,11 @@ pub struct Sku(String);
 pub struct InvalidSku;
 
 impl Sku {
+    /// How many characters of `[A-Za-z0-9_.-]`.
+    pub const LENGTH: std::ops::RangeInclusive<usize> = 1..=64;
+
     pub fn parse(s: &str) -> Result<Self, InvalidSku> {
-        let ok = (1..=64).contains(&s.len())
+        let ok = Self::LENGTH.contains(&s.len())
             && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
         if ok {
             Ok(Self(s.to_owned()))

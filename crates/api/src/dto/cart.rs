@@ -11,7 +11,6 @@ use zonmart_domain::PricedCart;
 #[schema(example = json!({"quantity": 2, "version": 1}))]
 pub struct SetCartItemRequest {
     /// 1..=1000.
-    #[schema(minimum = 1, maximum = 1000)]
     pub quantity: i64,
     /// The cart version you read (alternative to `If-Match`).
     #[schema(minimum = 1)]

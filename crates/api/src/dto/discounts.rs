@@ -32,7 +32,6 @@ impl DiscountKindParam {
 #[schema(example = json!({"code": "SAVE10", "kind": "percent", "value": 10, "max_uses": 100, "max_uses_per_user": 1}))]
 pub struct CreateDiscountRequest {
     /// 3..32 of `[A-Za-z0-9_-]`, stored upper-case, unique.
-    #[schema(pattern = "^[A-Za-z0-9_-]{3,32}$")]
     pub code: String,
     pub kind: DiscountKindParam,
     /// percent: 1..100; fixed: minor units ≥ 1.
@@ -109,7 +108,6 @@ impl CreateDiscountRequest {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"max_uses": 200, "version": 1}))]
 pub struct UpdateDiscountRequest {
-    #[schema(pattern = "^[A-Za-z0-9_-]{3,32}$")]
     pub code: Option<String>,
     pub kind: Option<DiscountKindParam>,
     #[schema(minimum = 1)]

@@ -21,16 +21,13 @@ pub struct CreateProductRequest {
     #[schema(schema_with = rules::product_description::optional)]
     pub description: Option<String>,
     /// Minor units (cents), ≥ 0.
-    #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub price_cents: i64,
     /// ISO 4217, default `USD`.
     #[schema(pattern = "^[A-Z]{3}$")]
     pub currency: Option<String>,
     /// Units on hand, ≥ 0.
-    #[schema(minimum = 0, maximum = 1_000_000_000_i64)]
     pub stock: i64,
     /// Unique when given.
-    #[schema(pattern = "^[A-Za-z0-9_.-]{1,64}$")]
     pub sku: Option<String>,
 }
 
@@ -66,11 +63,9 @@ pub struct UpdateProductRequest {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(schema_with = rules::product_description::optional)]
     pub description: Option<Option<String>>,
-    #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub price_cents: Option<i64>,
     #[schema(pattern = "^[A-Z]{3}$")]
     pub currency: Option<String>,
-    #[schema(minimum = 0, maximum = 1_000_000_000_i64)]
     pub stock: Option<i64>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]

@@ -5,11 +5,15 @@
 //! (or `::optional` where it may be absent or `null`). utoipa's `min_length`
 //! and friends take literals only (juhaku/utoipa#1322), hence functions.
 
-use utoipa::openapi::schema::{Object, ObjectBuilder, SchemaType, Type};
+use std::collections::BTreeSet;
+
+use utoipa::openapi::schema::{ArrayItems, Object, ObjectBuilder, Schema, SchemaType, Type};
+use utoipa::openapi::{OpenApi, RefOr};
+use utoipa::Modify;
 use zonmart_domain::text::TextRule;
 use zonmart_domain::{
-    AddressField, ApiKeyName, Description, Email, FullName, MethodName, Password, ProductName, Username,
-    WebhookDescription,
+    AddressField, ApiKeyName, Description, DiscountCode, Email, FullName, MethodName, Password, PriceCents,
+    ProductName, Quantity, RateBp, Sku, Stock, Username, WebhookDescription,
 };
 
 /// One line: no control characters, not blank.
@@ -91,4 +95,87 @@ schemas! {
     username => username;
     email => email;
     password => password;
+}
+
+/// The bounds of the whole numbers a request may carry, by property name,
+/// from the domain's constants (a `price_cents` anywhere in a request body
+/// is a [`PriceCents`]).
+const NUMBER_RULES: [(&str, i64, i64); 5] = [
+    ("price_cents", 0, PriceCents::MAX),
+    ("free_over_cents", 0, PriceCents::MAX),
+    ("stock", 0, Stock::MAX),
+    ("quantity", 1, Quantity::MAX),
+    ("rate_bp", 0, RateBp::MAX),
+];
+
+/// The shapes of the codes a request may carry, by property name.
+fn code_pattern(property: &str) -> Option<String> {
+    let (alphabet, length) = match property {
+        "sku" => ("A-Za-z0-9_.-", Sku::LENGTH),
+        "code" | "discount_code" => ("A-Za-z0-9_-", DiscountCode::LENGTH),
+        _ => return None,
+    };
+    Some(format!("^[{alphabet}]{{{},{}}}$", length.start(), length.end()))
+}
+
+/// Writes [`NUMBER_RULES`] and the codes' patterns into every schema a
+/// request body uses (found from the operations, through `$ref`s), keeping
+/// each field's own description. utoipa's `maximum` takes literals only,
+/// so without this each limit would be copied by hand into the DTOs.
+pub struct DomainLimits;
+
+impl Modify for DomainLimits {
+    fn modify(&self, openapi: &mut OpenApi) {
+        let mut inputs = BTreeSet::new();
+        let mut pending: Vec<String> = Vec::new();
+        for item in openapi.paths.paths.values() {
+            for op in [&item.get, &item.put, &item.post, &item.delete, &item.patch].into_iter().flatten() {
+                let Some(RefOr::T(body)) = &op.request_body else { continue };
+                for content in body.content.values() {
+                    if let RefOr::T(content) = content {
+                        pending.extend(content.schema.iter().flat_map(referenced));
+                    }
+                }
+            }
+        }
+        let Some(components) = openapi.components.as_mut() else { return };
+        while let Some(name) = pending.pop() {
+            if inputs.insert(name.clone()) {
+                if let Some(schema) = components.schemas.get(&name) {
+                    pending.extend(referenced(schema));
+                }
+            }
+        }
+        for name in &inputs {
+            let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(name) else { continue };
+            for (property, field) in object.properties.iter_mut() {
+                let RefOr::T(Schema::Object(field)) = field else { continue };
+                if let Some((_, min, max)) = NUMBER_RULES.iter().find(|(known, ..)| known == property) {
+                    field.minimum = Some((*min).into());
+                    field.maximum = Some((*max).into());
+                } else if let Some(pattern) = code_pattern(property) {
+                    field.pattern = Some(pattern);
+                }
+            }
+        }
+    }
+}
+
+/// The component names `schema` refers to, directly or in its properties,
+/// items and alternatives.
+fn referenced(schema: &RefOr<Schema>) -> Vec<String> {
+    match schema {
+        RefOr::Ref(reference) => {
+            reference.ref_location.strip_prefix("#/components/schemas/").map(str::to_owned).into_iter().collect()
+        }
+        RefOr::T(Schema::Object(object)) => object.properties.values().flat_map(referenced).collect(),
+        RefOr::T(Schema::Array(array)) => match &array.items {
+            ArrayItems::RefOrSchema(items) => referenced(items),
+            _ => Vec::new(),
+        },
+        RefOr::T(Schema::OneOf(one_of)) => one_of.items.iter().flat_map(referenced).collect(),
+        RefOr::T(Schema::AllOf(all_of)) => all_of.items.iter().flat_map(referenced).collect(),
+        RefOr::T(Schema::AnyOf(any_of)) => any_of.items.iter().flat_map(referenced).collect(),
+        RefOr::T(_) => Vec::new(),
+    }
 }

@@ -24,7 +24,6 @@ fn countries(codes: &[String], errors: &mut ValidationErrors) -> Option<Countrie
 pub struct CreateShippingMethodRequest {
     #[schema(schema_with = rules::shipping_method_name::required)]
     pub name: String,
-    #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub price_cents: i64,
     /// ISO 4217, default `USD`.
     #[schema(pattern = "^[A-Z]{3}$")]
@@ -32,7 +31,6 @@ pub struct CreateShippingMethodRequest {
     /// ISO 3166-1 alpha-2 codes; empty or absent: ships everywhere.
     pub countries: Option<Vec<String>>,
     /// Shipping is free when the subtotal after discount reaches this.
-    #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub free_over_cents: Option<i64>,
 }
 
@@ -64,7 +62,6 @@ impl CreateShippingMethodRequest {
 pub struct UpdateShippingMethodRequest {
     #[schema(schema_with = rules::shipping_method_name::optional)]
     pub name: Option<String>,
-    #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub price_cents: Option<i64>,
     #[schema(pattern = "^[A-Z]{3}$")]
     pub currency: Option<String>,

@@ -14,7 +14,6 @@ pub struct CreateTaxRateRequest {
     #[schema(pattern = "^[A-Za-z]{2}$")]
     pub country: String,
     /// Basis points: `1900` is 19 %.
-    #[schema(minimum = 0, maximum = 10000)]
     pub rate_bp: i64,
     /// Whether shipping is taxed too.
     pub includes_shipping: bool,
@@ -39,7 +38,6 @@ impl CreateTaxRateRequest {
 pub struct UpdateTaxRateRequest {
     #[schema(pattern = "^[A-Za-z]{2}$")]
     pub country: Option<String>,
-    #[schema(minimum = 0, maximum = 10000)]
     pub rate_bp: Option<i64>,
     pub includes_shipping: Option<bool>,
     /// The version you read (alternative to `If-Match`).
