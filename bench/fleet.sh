@@ -122,9 +122,9 @@ CHECK_LOCAL=$(run check-local "$LOCAL_URL/api/v1/products/$PRODUCT" 1)
 
 python3 - "$RESULTS" "$(git -C "$ROOT" rev-parse --short HEAD)" "$DURATION" \
     "$ROUNDS" "$READ_DIRECT" "$READ_PROXY" "$ORDER_DIRECT" "$ORDER_PROXY" "$READ_PAIR" "$ORDER_PAIR" "$CHECK_REDIS" "$CHECK_LOCAL" \
-    "$(haproxy -v | head -1)" "${ZONMART_FLEET_HAPROXY_THREADS:-1}" <<'EOF'
+    "$(haproxy -v | head -1)" "${ZONMART_FLEET_HAPROXY_THREADS:-1}" "${ZONMART_WORKERS:-1}" <<'EOF'
 import sys
-path, commit, duration, rounds, *rows, haproxy, threads = sys.argv[1:]
+path, commit, duration, rounds, *rows, haproxy, threads, workers = sys.argv[1:]
 read_d, read_p, order_d, order_p, read_pair, order_pair, redis, local = [list(map(float, r.split())) for r in rows]
 def overhead(direct, proxy): return 100 * (1 - proxy[0] / direct[0])
 lines = [
@@ -133,7 +133,7 @@ lines = [
     f"`bench/fleet.sh` at `{commit}`, release build, {duration:s} s per run, on this 2-core machine shared by wrk,",
     "HAProxy, three instances and PostgreSQL (throughput cannot grow with instances here; this is overhead).",
     "",
-    f"{haproxy.split(' - ')[0]}, `nbthread {threads}`.",
+    f"{haproxy.split(' - ')[0]}, `nbthread {threads}`; each instance with `ZONMART_WORKERS={workers}`.",
     "",
     f"The proxy's cost: {rounds:s} interleaved pairs of one instance direct and HAProxy sending everything to that",
     "instance (the others out of rotation), 32 connections; medians of the runs, and the overhead is the median of",

@@ -17,7 +17,8 @@
 # (HAProxy's port, default 8100; instances on the next three ports),
 # ZONMART_FLEET_BIN (default target/release/zonmart, built when missing),
 # ZONMART_FLEET_DB (database name, default zonmart_fleet), ZONMART_REDIS_URL
-# (default redis://127.0.0.1:6379/1). Every other ZONMART_* variable set when
+# (default redis://127.0.0.1:6379/1), ZONMART_WORKERS (each instance's HTTP
+# workers, default 1). Every other ZONMART_* variable set when
 # calling `up` or `start` reaches the instances (rate limits, the payment
 # timeout, ...).
 set -euo pipefail
@@ -81,8 +82,11 @@ cmd_start() {
         log "instance $n already runs"; return
     fi
     local url; url=$(cat "$DIR/database_url")
+    # One HTTP worker each unless told otherwise: three instances share this
+    # machine's cores (bench/fleet.sh: on 2 cores one worker each serves
+    # more, direct and through HAProxy, than two each).
     ZONMART_DATABASE_URL=$url ZONMART_BIND="127.0.0.1:$port" ZONMART_JWT_SECRET=$(secret) \
-    ZONMART_REDIS_URL=$REDIS_URL ZONMART_TRUSTED_PROXIES=127.0.0.1 ZONMART_LOG=${ZONMART_LOG:-warn} \
+    ZONMART_WORKERS=${ZONMART_WORKERS:-1} ZONMART_REDIS_URL=$REDIS_URL ZONMART_TRUSTED_PROXIES=127.0.0.1 ZONMART_LOG=${ZONMART_LOG:-warn} \
         setsid "$BIN" </dev/null >>"$DIR/zonmart-$n.log" 2>&1 &
     echo $! >"$DIR/zonmart-$n.pid"
     for _ in $(seq 1 100); do curl -fsS -m 1 -o /dev/null "http://127.0.0.1:$port/ready" 2>/dev/null && break; sleep 0.1; done
