@@ -251,6 +251,17 @@ EOF
 else
     fail "worker loss: no RESULT line from order-load"
 fi
+# What a 500 was, if any: the server logs each internal error's detail.
+if grep -aq '"internal error"' "$WORK/server.log"; then
+    echo "internal errors the server logged (distinct, at most 5):"
+    grep -a '"internal error"' "$WORK/server.log" | python3 -c '
+import json, sys, collections
+seen = collections.Counter()
+for line in sys.stdin:
+    try: seen[json.loads(line).get("fields", {}).get("detail", line.strip())[:300]] += 1
+    except ValueError: seen[line.strip()[:300]] += 1
+for detail, n in seen.most_common(5): print(f"  {n} x {detail}")' | tee -a "$WORK/figures.txt"
+fi
 timeout 30 "$CITUS" status || true
 
 # --------------------------------------------------------------------------
@@ -280,21 +291,64 @@ pgbench_run() { # label script URL: sets PB_TPS and PB_LAT (average latency, ms)
     [[ ${failed:-0} == 0 ]] || fail "pgbench $2 on $1: $failed failed transactions"
     PB_TPS=${tps:-?} PB_LAT=${lat:-?}
 }
+node_cpu() { # [first port] [count]: CPU seconds each node (postmaster and backends) has used, as "port=seconds ..."
+    python3 - "${1:-$COORDINATOR_PORT}" "${2:-5}" <<'EOF'
+import os, subprocess, sys
+hz = os.sysconf("SC_CLK_TCK"); first, count = int(sys.argv[1]), int(sys.argv[2]); out = []
+def stat(pid):
+    return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+def ticks(fields, children):  # utime stime (+ cutime cstime: the backends that exited)
+    return int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if children else 0)
+for port in range(first, first + count):
+    ss = subprocess.run(["ss", "-ltnpH", f"sport = :{port}"], capture_output=True, text=True).stdout
+    if "pid=" not in ss:
+        continue
+    pid = ss.split("pid=")[1].split(",")[0]
+    total = ticks(stat(pid), True)
+    for p in os.listdir("/proc"):
+        try:
+            fields = stat(p) if p.isdigit() else None
+            if fields and fields[1] == pid:
+                total += ticks(fields, False)
+        except OSError:
+            pass
+    out.append(f"{port}={total / hz:.2f}")
+print(" ".join(out))
+EOF
+}
+cpu_per_order() { # before after transactions: "port ms, ..." of CPU per transaction, for each node that worked
+    python3 - "$1" "$2" "$3" <<'EOF'
+import sys
+before = dict(kv.split("=") for kv in sys.argv[1].split())
+after = dict(kv.split("=") for kv in sys.argv[2].split())
+n = max(int(sys.argv[3] or 0), 1)
+used = {p: float(after[p]) - float(before.get(p, 0)) for p in after}
+print(", ".join(f"{p} {1000 * used[p] / n:.2f} ms" for p in sorted(used) if used[p] > 0.05))
+EOF
+}
 t0=$SECONDS
 seed "$CITUS_DB" || { tail -5 "$WORK/seed.log"; fail "seeding the coordinator"; }
 SEED_CITUS_S=$((SECONDS - t0))
+CPU_BEFORE=$(node_cpu)
 pgbench_run citus bench/citus/order.sql "$CITUS_DB"; C_ORDER_TPS=$PB_TPS C_ORDER_LAT=$PB_LAT
+CPU_AFTER=$(node_cpu)
+C_ORDER_TX=$(sed -nE 's/^number of transactions actually processed: ([0-9]+).*/\1/p' "$WORK/pgbench-citus-order.txt")
+C_ORDER_CPU=$(cpu_per_order "$CPU_BEFORE" "$CPU_AFTER" "${C_ORDER_TX:-0}")
 pgbench_run citus bench/pgbench/product.sql "$CITUS_DB"; C_READ_TPS=$PB_TPS C_READ_LAT=$PB_LAT
 
 psql -h 127.0.0.1 -p 5432 -U postgres -XqAtc "create database $PLAIN_DB" && PLAIN_CREATED=1
 t0=$SECONDS
 if ZONMART_DATABASE_URL=$PLAIN_URL ZONMART_LOG=warn timeout 120 "$BIN" migrate >"$WORK/plain-migrate.log" 2>&1 && seed "$PLAIN_URL"; then
     SEED_PLAIN_S=$((SECONDS - t0))
+    CPU_BEFORE=$(node_cpu 5432 1)
     pgbench_run plain bench/citus/order.sql "$PLAIN_URL"; P_ORDER_TPS=$PB_TPS P_ORDER_LAT=$PB_LAT
+    CPU_AFTER=$(node_cpu 5432 1)
+    P_ORDER_TX=$(sed -nE 's/^number of transactions actually processed: ([0-9]+).*/\1/p' "$WORK/pgbench-plain-order.txt")
+    P_ORDER_CPU=$(cpu_per_order "$CPU_BEFORE" "$CPU_AFTER" "${P_ORDER_TX:-0}")
     pgbench_run plain bench/pgbench/product.sql "$PLAIN_URL"; P_READ_TPS=$PB_TPS P_READ_LAT=$PB_LAT
 else
     tail -5 "$WORK/plain-migrate.log" "$WORK/seed.log"; fail "preparing the plain PostgreSQL database"
-    SEED_PLAIN_S='?' P_ORDER_TPS='?' P_ORDER_LAT='?' P_READ_TPS='?' P_READ_LAT='?'
+    SEED_PLAIN_S='?' P_ORDER_CPU='?' P_ORDER_TPS='?' P_ORDER_LAT='?' P_READ_TPS='?' P_READ_LAT='?'
 fi
 psql -h 127.0.0.1 -p 5432 -U postgres -XqAtc "drop database if exists $PLAIN_DB with (force)" && PLAIN_CREATED=
 
@@ -319,6 +373,7 @@ ratio() { python3 -c "import sys; a, b = sys.argv[1:3]; print(f'{float(b) / floa
     row "" "plain PostgreSQL" "Citus" "Citus/plain"
     row "pgbench order transaction, tps" "$P_ORDER_TPS" "$C_ORDER_TPS" "$(ratio "$P_ORDER_TPS" "$C_ORDER_TPS")"
     row "pgbench order transaction, latency avg" "$P_ORDER_LAT ms" "$C_ORDER_LAT ms" ""
+    echo "  CPU per order transaction, by node port: plain ${P_ORDER_CPU:-?}; Citus (coordinator $COORDINATOR_PORT) $C_ORDER_CPU"
     row "pgbench product read, tps" "$P_READ_TPS" "$C_READ_TPS" "$(ratio "$P_READ_TPS" "$C_READ_TPS")"
     row "pgbench product read, latency avg" "$P_READ_LAT ms" "$C_READ_LAT ms" ""
     row "wrk GET /api/v1/products/{id}, 32 conn" "-" "$WRK_LINE" ""
