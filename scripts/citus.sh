@@ -38,7 +38,10 @@ PG_PORT="${ZONMART_CITUS_PG_PORT:-5451}"
 REST_PORT="${ZONMART_CITUS_REST_PORT:-8111}"
 ETCD_PORT="${ZONMART_CITUS_ETCD_PORT:-23890}"
 ETCD_PEER_PORT=$((ETCD_PORT + 10))
+# The vendored source sits beside the repository (../shared); a clone made
+# elsewhere on this machine finds it at /work/shared.
 CITUS_SOURCE="${ZONMART_CITUS_SOURCE:-$SCRIPT_DIR/../../shared/vendor/citus}"
+[[ -d $CITUS_SOURCE || -n ${ZONMART_CITUS_SOURCE:-} || ! -d /work/shared/vendor/citus ]] || CITUS_SOURCE=/work/shared/vendor/citus
 # Node index -> name and Citus group.
 NODES=(c0 w1a w1b w2 w3)
 GROUPS_OF=(0 1 1 2 3)
