@@ -49,12 +49,12 @@ DB=zonmart
 SCOPE=zonmart-citus
 PG_BIN="${ZONMART_CITUS_PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}"
 
-log() { printf '[citus] %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+LOG_TAG=citus
+# log, die, pg_port, rest_port, as_postgres, start_daemon, alive, wait_for,
+# postmaster_pid, patroni_node_yaml
+# shellcheck source=lib/patroni.sh
+source "$(cd "$(dirname "$0")" && pwd)/lib/patroni.sh"
 
-pg_port() { echo $((PG_PORT + $1)); } # node index 0..4
-rest_port() { echo $((REST_PORT + $1)); }
-as_postgres() { runuser -u postgres -- "$@"; }
 psql_at() { # port, sql... (the zonmart database: Citus lives there)
   local port=$1; shift
   PGCONNECT_TIMEOUT=3 PGOPTIONS='-c statement_timeout=60s' psql -h 127.0.0.1 -p "$port" -U postgres -d "$DB" -XtAq -v ON_ERROR_STOP=1 "$@"
@@ -111,49 +111,20 @@ ensure_citus() {
   [ -f "$libdir/citus.so" ] || die "make install did not write $libdir/citus.so"
 }
 
-# Starts a daemon as postgres, recording its own PID (not runuser's), with no
-# inherited stdout, so `$(...)` around this script never hangs on it.
-start_daemon() { # name, command...
-  local name=$1; shift
-  local cmd
-  printf -v cmd '%q ' "$@"
-  rm -f "$DIR/$name.pid"
-  as_postgres sh -c "echo \$\$ > '$DIR/$name.pid'; exec $cmd" >>"$DIR/$name.log" 2>&1 </dev/null &
-  for _ in $(seq 1 50); do [ -s "$DIR/$name.pid" ] && return; sleep 0.1; done
-  die "$name did not start (see $DIR/$name.log)"
-}
-
-alive() { [ -s "$DIR/$1.pid" ] && kill -0 "$(cat "$DIR/$1.pid")" 2>/dev/null; }
-
 write_patroni_config() { # node index
   local i=$1 name=${NODES[$1]} group=${GROUPS_OF[$1]}
   local port; port=$(pg_port "$i")
   local rest; rest=$(rest_port "$i")
   mkdir -p "$DIR/$name"
   cat >"$DIR/$name.yml" <<EOF
-scope: $SCOPE
-namespace: /zonmart-citus/
-name: $name
-log:
-  level: WARNING
-restapi:
-  listen: 127.0.0.1:$rest
-  connect_address: 127.0.0.1:$rest
-etcd3:
-  hosts: 127.0.0.1:$ETCD_PORT
+$(patroni_head_yaml "$SCOPE" /zonmart-citus/ "$name" "$rest")
 # Patroni keeps this group's primary in the coordinator's pg_dist_node.
 citus:
   database: $DB
   group: $group
 bootstrap:
   dcs:
-    # Failover within seconds: the leader key lives 10 s, Patroni loops every 2 s.
-    ttl: 10
-    loop_wait: 2
-    retry_timeout: 3
-    # A crashed primary is failed over at once, not restarted in place for 300 s.
-    primary_start_timeout: 0
-    maximum_lag_on_failover: 1048576
+$(patroni_failover_yaml)
     # Patroni's default for Citus: one synchronous standby where there is one
     # (group 1), so a failover loses no acknowledged write; a group of one
     # node commits alone.
@@ -180,29 +151,7 @@ bootstrap:
         max_prepared_transactions: 600
         # A dead worker fails a query in 3 s, not 30.
         citus.node_connection_timeout: 3000
-  initdb:
-    - encoding: UTF8
-    - locale: C
-    - data-checksums
-postgresql:
-  listen: 127.0.0.1:$port
-  connect_address: 127.0.0.1:$port
-  data_dir: $DIR/$name/data
-  bin_dir: $PG_BIN
-  pgpass: $DIR/$name/pgpass
-  authentication:
-    superuser: {username: postgres, password: postgres}
-    replication: {username: replicator, password: replicator}
-    rewind: {username: postgres, password: postgres}
-  # A replica's pg_basebackup asks for a fast checkpoint, or it waits ~90 s.
-  basebackup:
-    - checkpoint: fast
-  parameters:
-    unix_socket_directories: '$DIR/$name'
-  pg_hba:
-    - local all all trust
-    - host all all 127.0.0.1/32 trust
-    - host replication all 127.0.0.1/32 trust
+$(patroni_node_yaml "$name" "$port")
 EOF
 }
 
@@ -217,15 +166,6 @@ group_leader() { # group -> the index of its node whose REST API says it is the 
     if is_primary "$i"; then echo "$i"; return 0; fi
   done
   return 1
-}
-
-wait_for() { # seconds, description, command...
-  local seconds=$1 what=$2; shift 2
-  local deadline=$((SECONDS + seconds))
-  until "$@" >/dev/null 2>&1; do
-    [ $SECONDS -lt $deadline ] || die "timed out after ${seconds}s waiting for $what"
-    sleep 0.5
-  done
 }
 
 registered() { # groups...: each has an active primary in the coordinator's pg_dist_node
@@ -248,31 +188,9 @@ start_node() { # node index
   start_daemon "patroni-${NODES[$i]}" /usr/bin/python3 /usr/bin/patroni "$DIR/${NODES[$i]}.yml"
 }
 
-stop_node() { # node index: Patroni, then its PostgreSQL (killing Patroni does not stop it)
-  local name=${NODES[$1]} pid
-  for _ in $(seq 1 40); do alive "patroni-$name" || break; sleep 0.25; done
-  if alive "patroni-$name"; then kill -KILL "$(cat "$DIR/patroni-$name.pid")" 2>/dev/null || true; fi
-  if [ -f "$DIR/$name/data/postmaster.pid" ]; then
-    as_postgres "$PG_BIN/pg_ctl" -D "$DIR/$name/data" stop -m immediate -w -t 10 >/dev/null 2>&1 || true
-    pid=$(head -1 "$DIR/$name/data/postmaster.pid" 2>/dev/null || true)
-    [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null || true
-  fi
-}
-
 cmd_down() {
-  local i name
   [ -d "$DIR" ] || { log "down (nothing was up)"; return 0; }
-  for name in "${NODES[@]}"; do
-    if alive "patroni-$name"; then kill -TERM "$(cat "$DIR/patroni-$name.pid")" 2>/dev/null || true; fi
-  done
-  for i in "${!NODES[@]}"; do stop_node "$i"; done
-  if alive etcd; then
-    kill -TERM "$(cat "$DIR/etcd.pid")" 2>/dev/null || true
-    for _ in $(seq 1 20); do alive etcd || break; sleep 0.25; done
-    alive etcd && kill -KILL "$(cat "$DIR/etcd.pid")" 2>/dev/null || true
-  fi
-  case "$DIR" in /tmp/*|/var/tmp/*) rm -rf "$DIR" ;; *) log "left $DIR in place (not under /tmp)";; esac
-  log "down"
+  stop_everything
 }
 
 cmd_up() {
@@ -282,17 +200,7 @@ cmd_up() {
   ensure_citus
   local t_ready=$SECONDS
   cmd_down >/dev/null 2>&1 || true
-  mkdir -p "$DIR"
-  chown postgres:postgres "$DIR"
-  chmod 700 "$DIR"
-  cd "$DIR" # runuser keeps the working directory; postgres must be able to read it
-
-  log "etcd on 127.0.0.1:$ETCD_PORT"
-  start_daemon etcd etcd --name zonmart-citus-etcd --data-dir "$DIR/etcd" \
-    --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
-    --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
-    --initial-cluster "zonmart-citus-etcd=http://127.0.0.1:$ETCD_PEER_PORT" --initial-cluster-state new
-  wait_for 20 "etcd" env ETCDCTL_API=3 etcdctl --endpoints "127.0.0.1:$ETCD_PORT" endpoint health
+  fresh_state_and_etcd zonmart-citus-etcd
 
   # Each group's first node bootstraps (initdb) alone, so it is the group's
   # first primary; w1b then clones w1a with pg_basebackup.
@@ -371,8 +279,6 @@ cmd_status() {
     log "the coordinator is not primary right now"
   fi
 }
-
-postmaster_pid() { head -1 "$DIR/${NODES[$1]}/data/postmaster.pid" 2>/dev/null; }
 
 cmd_kill_worker_primary() {
   local leader; leader=$(group_leader 1) || die "group 1 has no primary to kill"

@@ -33,12 +33,12 @@ NODES=(n1 n2 n3)
 DB=zonmart
 PG_BIN="${ZONMART_CLUSTER_PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}"
 
-log() { printf '[cluster] %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+LOG_TAG=cluster
+# log, die, pg_port, rest_port, as_postgres, start_daemon, alive, wait_for,
+# postmaster_pid, patroni_node_yaml
+# shellcheck source=lib/patroni.sh
+source "$(cd "$(dirname "$0")" && pwd)/lib/patroni.sh"
 
-pg_port() { echo $((PG_PORT + $1)); }    # node index 0..2
-rest_port() { echo $((REST_PORT + $1)); }
-as_postgres() { runuser -u postgres -- "$@"; }
 psql_at() { # port, sql...
   local port=$1; shift
   psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -XtAq -v ON_ERROR_STOP=1 "$@"
@@ -56,44 +56,16 @@ install_tools() {
   PG_BIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
 }
 
-# Starts a daemon as postgres, recording its own PID (not runuser's), with no
-# inherited stdout, so `$(...)` around this script never hangs on it.
-start_daemon() { # name, command...
-  local name=$1; shift
-  local cmd
-  printf -v cmd '%q ' "$@"
-  as_postgres sh -c "echo \$\$ > '$DIR/$name.pid'; exec $cmd" >>"$DIR/$name.log" 2>&1 </dev/null &
-  for _ in $(seq 1 50); do [ -s "$DIR/$name.pid" ] && return; sleep 0.1; done
-  die "$name did not start (see $DIR/$name.log)"
-}
-
-alive() { [ -s "$DIR/$1.pid" ] && kill -0 "$(cat "$DIR/$1.pid")" 2>/dev/null; }
-
 write_patroni_config() { # node index
   local i=$1 name=${NODES[$1]}
   local port; port=$(pg_port "$i")
   local rest; rest=$(rest_port "$i")
   mkdir -p "$DIR/$name"
   cat >"$DIR/$name.yml" <<EOF
-scope: zonmart
-namespace: /zonmart/
-name: $name
-log:
-  level: WARNING
-restapi:
-  listen: 127.0.0.1:$rest
-  connect_address: 127.0.0.1:$rest
-etcd3:
-  hosts: 127.0.0.1:$ETCD_PORT
+$(patroni_head_yaml zonmart /zonmart/ "$name" "$rest")
 bootstrap:
   dcs:
-    # Failover within seconds: the leader key lives 10 s, Patroni loops every 2 s.
-    ttl: 10
-    loop_wait: 2
-    retry_timeout: 3
-    # A crashed primary is failed over at once, not restarted in place for 300 s.
-    primary_start_timeout: 0
-    maximum_lag_on_failover: 1048576
+$(patroni_failover_yaml)
     # Patroni 3.0 has no quorum mode of its own: the quorum is PostgreSQL's,
     # naming all three nodes so it holds whichever one leads.
     synchronous_mode: false
@@ -112,26 +84,7 @@ bootstrap:
         wal_keep_size: 512MB
         wal_retrieve_retry_interval: 500ms
         max_connections: 100
-  initdb:
-    - encoding: UTF8
-    - locale: C
-    - data-checksums
-postgresql:
-  listen: 127.0.0.1:$port
-  connect_address: 127.0.0.1:$port
-  data_dir: $DIR/$name/data
-  bin_dir: $PG_BIN
-  pgpass: $DIR/$name/pgpass
-  authentication:
-    superuser: {username: postgres, password: postgres}
-    replication: {username: replicator, password: replicator}
-    rewind: {username: postgres, password: postgres}
-  parameters:
-    unix_socket_directories: '$DIR/$name'
-  pg_hba:
-    - local all all trust
-    - host all all 127.0.0.1/32 trust
-    - host replication all 127.0.0.1/32 trust
+$(patroni_node_yaml "$name" "$port")
 EOF
 }
 
@@ -145,60 +98,20 @@ leader_index() { # prints the index of the node whose REST API says it is the pr
   return 1
 }
 
-wait_for() { # seconds, description, command...
-  local seconds=$1 what=$2; shift 2
-  local deadline=$((SECONDS + seconds))
-  until "$@" >/dev/null 2>&1; do
-    [ $SECONDS -lt $deadline ] || die "timed out after ${seconds}s waiting for $what"
-    sleep 0.5
-  done
-}
-
 quorum_ready() { # both standbys streaming and counted in the quorum
   local leader; leader=$(leader_index) || return 1
   [ "$(psql_at "$(pg_port "$leader")" -c "select count(*) from pg_stat_replication where state = 'streaming' and sync_state = 'quorum'")" = 2 ]
 }
 
 cmd_down() {
-  local name pid
-  for name in "${NODES[@]}"; do
-    if alive "patroni-$name"; then kill -TERM "$(cat "$DIR/patroni-$name.pid")" 2>/dev/null || true; fi
-  done
-  for name in "${NODES[@]}"; do
-    for _ in $(seq 1 40); do alive "patroni-$name" || break; sleep 0.25; done
-    if alive "patroni-$name"; then kill -KILL "$(cat "$DIR/patroni-$name.pid")" 2>/dev/null || true; fi
-    # Killing Patroni does not stop its PostgreSQL.
-    if [ -f "$DIR/$name/data/postmaster.pid" ]; then
-      as_postgres "$PG_BIN/pg_ctl" -D "$DIR/$name/data" stop -m immediate -w -t 10 >/dev/null 2>&1 || true
-      pid=$(head -1 "$DIR/$name/data/postmaster.pid" 2>/dev/null || true)
-      [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null || true
-    fi
-  done
-  if alive etcd; then
-    kill -TERM "$(cat "$DIR/etcd.pid")" 2>/dev/null || true
-    for _ in $(seq 1 20); do alive etcd || break; sleep 0.25; done
-    alive etcd && kill -KILL "$(cat "$DIR/etcd.pid")" 2>/dev/null || true
-  fi
-  case "$DIR" in /tmp/*|/var/tmp/*) rm -rf "$DIR" ;; *) log "left $DIR in place (not under /tmp)";; esac
-  log "down"
+  stop_everything
 }
 
 cmd_up() {
   install_tools
   [ -n "$PG_BIN" ] || die "no PostgreSQL server binaries under /usr/lib/postgresql"
   cmd_down >/dev/null 2>&1 || true
-  mkdir -p "$DIR"
-  chown postgres:postgres "$DIR"
-  chmod 700 "$DIR"
-  cd "$DIR" # runuser keeps the working directory; postgres must be able to read it
-
-  log "etcd on 127.0.0.1:$ETCD_PORT"
-  start_daemon etcd etcd --name zonmart-etcd --data-dir "$DIR/etcd" \
-    --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
-    --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
-    --initial-cluster "zonmart-etcd=http://127.0.0.1:$ETCD_PEER_PORT" --initial-cluster-state new \
-    --enable-v2=true
-  wait_for 20 "etcd" env ETCDCTL_API=3 etcdctl --endpoints "127.0.0.1:$ETCD_PORT" endpoint health
+  fresh_state_and_etcd zonmart-etcd --enable-v2=true
 
   local i
   for i in 0 1 2; do write_patroni_config "$i"; done
@@ -241,8 +154,6 @@ cmd_status() {
     log "no primary right now"
   fi
 }
-
-postmaster_pid() { head -1 "$DIR/${NODES[$1]}/data/postmaster.pid" 2>/dev/null; }
 
 cmd_kill_primary() {
   local leader; leader=$(leader_index) || die "no primary to kill"
