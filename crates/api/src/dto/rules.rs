@@ -40,14 +40,16 @@ fn text(rule: TextRule, nullable: bool) -> Object {
         .build()
 }
 
-fn username(nullable: bool) -> Object {
-    let length = Username::LENGTH;
+/// A string of `length` characters, its bounds said in `description`.
+fn sized(nullable: bool, length: std::ops::RangeInclusive<usize>, description: &str) -> ObjectBuilder {
     string(nullable)
-        .description(Some(format!("{}..{} of `[A-Za-z0-9_.-]`, unique ignoring case.", length.start(), length.end())))
+        .description(Some(format!("{}..{} {description}", length.start(), length.end())))
         .min_length(Some(*length.start()))
         .max_length(Some(*length.end()))
-        .pattern(Some(USERNAME))
-        .build()
+}
+
+fn username(nullable: bool) -> Object {
+    sized(nullable, Username::LENGTH, "of `[A-Za-z0-9_.-]`, unique ignoring case.").pattern(Some(USERNAME)).build()
 }
 
 fn email(nullable: bool) -> Object {
@@ -59,12 +61,7 @@ fn email(nullable: bool) -> Object {
 }
 
 fn password(nullable: bool) -> Object {
-    let length = Password::LENGTH;
-    string(nullable)
-        .description(Some(format!("{}..{} characters.", length.start(), length.end())))
-        .min_length(Some(*length.start()))
-        .max_length(Some(*length.end()))
-        .build()
+    sized(nullable, Password::LENGTH, "characters.").build()
 }
 
 /// For each rule, a module with `required()` and `optional()` (the same
