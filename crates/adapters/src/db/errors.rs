@@ -58,7 +58,14 @@ pub(crate) fn is_retryable(error: &DieselError) -> bool {
         // diesel reports 40P01 as `Unknown`, and its error information does
         // not carry the SQLSTATE: the message is all there is.
         DieselError::DatabaseError(_, info) => {
-            const MARKERS: &[&str] = &["deadlock detected", "database is locked", "database table is locked"];
+            // Citus cancels one transaction of a deadlock across workers
+            // with a message of its own (seen while shards were moved).
+            const MARKERS: &[&str] = &[
+                "deadlock detected",
+                "involved in a distributed deadlock",
+                "database is locked",
+                "database table is locked",
+            ];
             MARKERS.iter().any(|marker| info.message().contains(marker))
         }
         _ => false,
@@ -209,6 +216,17 @@ mod tests {
         assert_eq!(from_diesel(coordinator), duplicate("user_id"));
         let primary_key = db_error(DatabaseErrorKind::UniqueViolation, "unique constraint \"users_pkey_102649\"", None);
         assert!(matches!(from_diesel(primary_key), RepoError::Internal(_)));
+    }
+
+    #[test]
+    fn a_distributed_deadlock_on_citus_is_retried_like_a_local_one() {
+        let e = db_error(
+            DatabaseErrorKind::Unknown,
+            "canceling the transaction since it was involved in a distributed deadlock",
+            None,
+        );
+        assert!(is_retryable(&e));
+        assert!(matches!(from_diesel(e), RepoError::Unavailable(_)));
     }
 
     #[test]
